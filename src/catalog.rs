@@ -1,0 +1,496 @@
+//! The catalog of one environment (SEMANTICS section 1): features, products, plans with
+//! inheritance, add-ons; and its validation into a [`ValidCatalog`] whose plans are
+//! already flattened, so that resolving a customer never walks the plan tree again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::entitlement::{validate_terms, Behavior, EntitlementSpec, Origin, Terms};
+use crate::error::{Error, ErrorCode, Result, Violations};
+
+/// A feature's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FeatureType {
+    /// On or off.
+    Boolean,
+    /// A constant configuration value, not tracked.
+    Numeric,
+    /// Usage is tracked against a limit.
+    Metered,
+}
+
+/// How a metered feature's usage behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Meter {
+    /// Usage accumulates and may reset each period (API calls).
+    Incremental,
+    /// Usage is a current level set by the application (seats); it never resets.
+    Fluctuating,
+}
+
+/// A feature of the catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Feature {
+    /// Unique, non-empty id.
+    pub id: String,
+    /// `boolean`, `numeric` or `metered`.
+    #[serde(rename = "type")]
+    pub feature_type: FeatureType,
+    /// Required for metered features, absent otherwise.
+    #[serde(default)]
+    pub meter: Option<Meter>,
+    /// Human name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Longer text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Unit, singular (`call`).
+    #[serde(default)]
+    pub units: Option<String>,
+    /// Unit, plural (`calls`).
+    #[serde(default)]
+    pub units_plural: Option<String>,
+    /// Free-form string map.
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// A product: groups plans and add-ons.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Product {
+    /// Unique, non-empty id.
+    pub id: String,
+    /// Human name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Longer text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Free-form string map.
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// A plan: a package of entitlements, optionally inheriting its parent's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Plan {
+    /// Unique, non-empty id.
+    pub id: String,
+    /// The product it belongs to.
+    #[serde(default)]
+    pub product_id: Option<String>,
+    /// Human name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Longer text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The plan it inherits every entitlement from.
+    #[serde(default)]
+    pub parent_plan_id: Option<String>,
+    /// Its own entitlements; each replaces an inherited one for the same feature.
+    #[serde(default)]
+    pub entitlements: Vec<EntitlementSpec>,
+    /// Free-form string map.
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// An add-on: extends compatible plans, bought 1 to `maxQuantity` times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Addon {
+    /// Unique, non-empty id.
+    pub id: String,
+    /// The product it belongs to.
+    #[serde(default)]
+    pub product_id: Option<String>,
+    /// Human name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Longer text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Plans it may be added to.
+    #[serde(default)]
+    pub compatible_plan_ids: Vec<String>,
+    /// Largest quantity a subscription may hold; default 1.
+    #[serde(default)]
+    pub max_quantity: Option<u32>,
+    /// Its entitlements, with `behavior` `increment` (default) or `override`.
+    #[serde(default)]
+    pub entitlements: Vec<EntitlementSpec>,
+    /// Free-form string map.
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+impl Addon {
+    /// `maxQuantity`, default 1.
+    pub fn max_quantity(&self) -> u32 {
+        self.max_quantity.unwrap_or(1)
+    }
+}
+
+/// A catalog as written in JSON. Validate it with [`ValidCatalog::new`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Catalog {
+    /// Every feature.
+    #[serde(default)]
+    pub features: Vec<Feature>,
+    /// Every product.
+    #[serde(default)]
+    pub products: Vec<Product>,
+    /// Every plan.
+    #[serde(default)]
+    pub plans: Vec<Plan>,
+    /// Every add-on.
+    #[serde(default)]
+    pub addons: Vec<Addon>,
+}
+
+/// Index of a feature in [`Catalog::features`].
+pub(crate) type FeatureIdx = u32;
+
+/// An add-on entitlement, compiled.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct AddonTerms {
+    pub feature: FeatureIdx,
+    pub terms: Terms,
+    pub behavior: Behavior,
+}
+
+/// A catalog that passed every rule, with its indexes and flattened plans.
+#[derive(Clone, Debug)]
+pub struct ValidCatalog {
+    catalog: Catalog,
+    feature_index: HashMap<String, FeatureIdx>,
+    plan_index: HashMap<String, u32>,
+    addon_index: HashMap<String, u32>,
+    /// Per plan: its entitlements and its ancestors', the nearest winning, by feature.
+    plan_terms: Vec<Vec<(FeatureIdx, Terms)>>,
+    addon_terms: Vec<Vec<AddonTerms>>,
+}
+
+impl ValidCatalog {
+    /// Parses and validates a catalog from JSON; every error has code `invalid_catalog`.
+    pub fn from_json(json: &str) -> Result<ValidCatalog> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        let catalog: Catalog = serde_path_to_error::deserialize(de)
+            .map_err(|e| Error::from_json(ErrorCode::InvalidCatalog, e))?;
+        ValidCatalog::new(catalog)
+    }
+
+    /// Validates a catalog against every rule of SEMANTICS section 1, reporting all
+    /// violations at once; nothing of an invalid catalog is kept.
+    pub fn new(catalog: Catalog) -> Result<ValidCatalog> {
+        let mut v = Violations::new(ErrorCode::InvalidCatalog);
+        let feature_index = index_ids(
+            catalog.features.iter().map(|f| f.id.as_str()),
+            "features",
+            "feature",
+            &mut v,
+        );
+        for (i, f) in catalog.features.iter().enumerate() {
+            match (f.feature_type, f.meter) {
+                (FeatureType::Metered, None) => v.push(
+                    format!("features[{i}].meter"),
+                    format!("feature `{}`: a metered feature needs a meter (`incremental` or `fluctuating`)", f.id),
+                ),
+                (FeatureType::Boolean | FeatureType::Numeric, Some(_)) => v.push(
+                    format!("features[{i}].meter"),
+                    format!("feature `{}`: meter is only for metered features", f.id),
+                ),
+                _ => {}
+            }
+        }
+        let product_index = index_ids(
+            catalog.products.iter().map(|p| p.id.as_str()),
+            "products",
+            "product",
+            &mut v,
+        );
+        let plan_index = index_ids(
+            catalog.plans.iter().map(|p| p.id.as_str()),
+            "plans",
+            "plan",
+            &mut v,
+        );
+        let addon_index = index_ids(
+            catalog.addons.iter().map(|a| a.id.as_str()),
+            "addons",
+            "add-on",
+            &mut v,
+        );
+
+        let mut own_terms = Vec::with_capacity(catalog.plans.len());
+        for (i, plan) in catalog.plans.iter().enumerate() {
+            let owner = format!("plan `{}`", plan.id);
+            let path = format!("plans[{i}]");
+            check_product(&plan.product_id, &product_index, &owner, &path, &mut v);
+            if let Some(parent) = &plan.parent_plan_id {
+                if !plan_index.contains_key(parent) {
+                    v.push(
+                        format!("{path}.parentPlanId"),
+                        format!("{owner}: parentPlanId `{parent}` is not a plan"),
+                    );
+                }
+            }
+            let terms = compile_entitlements(
+                &plan.entitlements,
+                &catalog.features,
+                &feature_index,
+                Origin::Plan,
+                &owner,
+                &path,
+                &mut v,
+            );
+            own_terms.push(terms.into_iter().map(|(f, t, _)| (f, t)).collect::<Vec<_>>());
+        }
+        let parents: Vec<Option<usize>> = catalog
+            .plans
+            .iter()
+            .map(|p| {
+                p.parent_plan_id
+                    .as_ref()
+                    .and_then(|id| plan_index.get(id))
+                    .map(|&i| i as usize)
+            })
+            .collect();
+        let chains = plan_chains(&catalog, &parents, &mut v);
+
+        let mut addon_terms = Vec::with_capacity(catalog.addons.len());
+        for (i, addon) in catalog.addons.iter().enumerate() {
+            let owner = format!("add-on `{}`", addon.id);
+            let path = format!("addons[{i}]");
+            check_product(&addon.product_id, &product_index, &owner, &path, &mut v);
+            for (j, plan_id) in addon.compatible_plan_ids.iter().enumerate() {
+                if !plan_index.contains_key(plan_id) {
+                    v.push(
+                        format!("{path}.compatiblePlanIds[{j}]"),
+                        format!("{owner}: compatiblePlanIds entry `{plan_id}` is not a plan"),
+                    );
+                }
+            }
+            if addon.max_quantity == Some(0) {
+                v.push(
+                    format!("{path}.maxQuantity"),
+                    format!("{owner}: maxQuantity must be at least 1"),
+                );
+            }
+            let terms = compile_entitlements(
+                &addon.entitlements,
+                &catalog.features,
+                &feature_index,
+                Origin::Addon,
+                &owner,
+                &path,
+                &mut v,
+            );
+            addon_terms.push(
+                terms
+                    .into_iter()
+                    .map(|(feature, terms, behavior)| AddonTerms {
+                        feature,
+                        terms,
+                        behavior: behavior.unwrap_or(Behavior::Increment),
+                    })
+                    .collect(),
+            );
+        }
+
+        let plan_terms = chains
+            .iter()
+            .map(|chain| flatten(chain, &own_terms))
+            .collect();
+        v.finish(ValidCatalog {
+            catalog,
+            feature_index,
+            plan_index,
+            addon_index,
+            plan_terms,
+            addon_terms,
+        })
+    }
+
+    /// The catalog as given.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The feature named `id`.
+    pub fn feature(&self, id: &str) -> Option<&Feature> {
+        self.feature_idx(id).and_then(|i| self.feature_at(i))
+    }
+
+    pub(crate) fn feature_idx(&self, id: &str) -> Option<FeatureIdx> {
+        self.feature_index.get(id).copied()
+    }
+
+    pub(crate) fn feature_at(&self, idx: FeatureIdx) -> Option<&Feature> {
+        self.catalog.features.get(idx as usize)
+    }
+
+    pub(crate) fn feature_count(&self) -> usize {
+        self.catalog.features.len()
+    }
+
+    pub(crate) fn plan_idx(&self, id: &str) -> Option<u32> {
+        self.plan_index.get(id).copied()
+    }
+
+    pub(crate) fn addon_idx(&self, id: &str) -> Option<u32> {
+        self.addon_index.get(id).copied()
+    }
+
+    pub(crate) fn addon_at(&self, idx: u32) -> Option<&Addon> {
+        self.catalog.addons.get(idx as usize)
+    }
+
+    /// A plan's flattened entitlements (its ancestors' included), sorted by feature.
+    pub(crate) fn plan_terms(&self, plan: u32) -> &[(FeatureIdx, Terms)] {
+        self.plan_terms.get(plan as usize).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn addon_terms(&self, addon: u32) -> &[AddonTerms] {
+        self.addon_terms.get(addon as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Maps ids to their positions; records empty and repeated ids.
+fn index_ids<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    kind_path: &str,
+    kind: &str,
+    v: &mut Violations,
+) -> HashMap<String, u32> {
+    let mut index = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            v.push(format!("{kind_path}[{i}].id"), format!("{kind} id is empty"));
+        } else if index.insert(id.to_string(), i as u32).is_some() {
+            v.push(
+                format!("{kind_path}[{i}].id"),
+                format!("{kind} id `{id}` repeats"),
+            );
+        }
+    }
+    index
+}
+
+fn check_product(
+    product_id: &Option<String>,
+    products: &HashMap<String, u32>,
+    owner: &str,
+    path: &str,
+    v: &mut Violations,
+) {
+    if let Some(p) = product_id {
+        if !products.contains_key(p) {
+            v.push(
+                format!("{path}.productId"),
+                format!("{owner}: productId `{p}` is not a product"),
+            );
+        }
+    }
+}
+
+/// Validates a package's entitlements; records unknown features and repeats.
+pub(crate) fn compile_entitlements(
+    specs: &[EntitlementSpec],
+    features: &[Feature],
+    feature_index: &HashMap<String, FeatureIdx>,
+    origin: Origin,
+    owner: &str,
+    path: &str,
+    v: &mut Violations,
+) -> Vec<(FeatureIdx, Terms, Option<Behavior>)> {
+    let mut out: Vec<(FeatureIdx, Terms, Option<Behavior>)> = Vec::with_capacity(specs.len());
+    let mut seen = HashMap::new();
+    for (j, spec) in specs.iter().enumerate() {
+        let epath = format!("{path}.entitlements[{j}]");
+        let fid = &spec.feature_id;
+        let Some(&idx) = feature_index.get(fid) else {
+            v.push(
+                format!("{epath}.featureId"),
+                format!("{owner}: featureId `{fid}` is not a feature"),
+            );
+            continue;
+        };
+        if seen.insert(idx, j).is_some() {
+            v.push(
+                format!("{epath}.featureId"),
+                format!("{owner}: names feature `{fid}` twice"),
+            );
+            continue;
+        }
+        let Some(feature) = features.get(idx as usize) else {
+            continue;
+        };
+        if let Some((terms, behavior)) =
+            validate_terms(&spec.input(owner), feature, origin, &epath, v)
+        {
+            out.push((idx, terms, behavior));
+        }
+    }
+    out
+}
+
+/// Each plan's ancestry, root last; records every plan that is part of a cycle.
+fn plan_chains(catalog: &Catalog, parents: &[Option<usize>], v: &mut Violations) -> Vec<Vec<usize>> {
+    let n = parents.len();
+    let mut chains = Vec::with_capacity(n);
+    for start in 0..n {
+        let mut chain = vec![start];
+        let mut at = parents.get(start).copied().flatten();
+        let mut cyclic = false;
+        while let Some(p) = at {
+            if p == start {
+                cyclic = true;
+                break;
+            }
+            if chain.len() > n {
+                // Leads into a cycle it is not part of; the cycle's members are reported.
+                break;
+            }
+            chain.push(p);
+            at = parents.get(p).copied().flatten();
+        }
+        if cyclic {
+            let names: Vec<&str> = chain
+                .iter()
+                .chain(std::iter::once(&start))
+                .filter_map(|&i| catalog.plans.get(i).map(|p| p.id.as_str()))
+                .collect();
+            let id = catalog.plans.get(start).map_or("", |p| p.id.as_str());
+            v.push(
+                format!("plans[{start}].parentPlanId"),
+                format!(
+                    "plan `{id}`: parentPlanId forms an inheritance cycle ({})",
+                    names.join(" -> ")
+                ),
+            );
+        }
+        chains.push(chain);
+    }
+    chains
+}
+
+/// Applies entitlements from the root ancestor down; a descendant's replace its ancestor's.
+fn flatten(chain: &[usize], own: &[Vec<(FeatureIdx, Terms)>]) -> Vec<(FeatureIdx, Terms)> {
+    let mut merged: BTreeMap<FeatureIdx, Terms> = BTreeMap::new();
+    for &plan in chain.iter().rev() {
+        for &(f, t) in own.get(plan).map_or(&[][..], Vec::as_slice) {
+            merged.insert(f, t);
+        }
+    }
+    merged.into_iter().collect()
+}

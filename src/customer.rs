@@ -1,0 +1,321 @@
+//! A customer's state (SEMANTICS section 2): subscriptions, promotions, usage, and its
+//! validation against a catalog.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{FeatureIdx, FeatureType, ValidCatalog};
+use crate::entitlement::{
+    validate_terms, Behavior, Origin, ResetAnchor, ResetPeriod, Terms, TermsInput,
+};
+use crate::error::{Error, ErrorCode, Result, Violations};
+use crate::time::Timestamp;
+
+/// A subscription's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// Paid and running.
+    Active,
+    /// In its trial, until `trialEndDate`.
+    InTrial,
+    /// Canceled; grants until `cancellationDate`.
+    Canceled,
+    /// Ended; grants nothing.
+    Expired,
+    /// Not started yet; grants nothing.
+    NotStarted,
+    /// Waiting for payment; grants nothing.
+    PaymentPending,
+}
+
+/// An add-on held by a subscription.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscriptionAddon {
+    /// The catalog add-on.
+    pub addon_id: String,
+    /// How many, 1 to the add-on's `maxQuantity`; default 1.
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A subscription to a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subscription {
+    /// Its id (unique within the customer when given).
+    #[serde(default)]
+    pub id: String,
+    /// The catalog plan.
+    pub plan_id: String,
+    /// Lifecycle status.
+    pub status: Status,
+    /// When it starts granting; the default usage-period anchor.
+    pub start_date: Timestamp,
+    /// When it stops granting (exclusive).
+    #[serde(default)]
+    pub end_date: Option<Timestamp>,
+    /// When an `inTrial` subscription stops granting (exclusive).
+    #[serde(default)]
+    pub trial_end_date: Option<Timestamp>,
+    /// When a `canceled` subscription stops granting (exclusive).
+    #[serde(default)]
+    pub cancellation_date: Option<Timestamp>,
+    /// Add-ons it holds.
+    #[serde(default)]
+    pub addons: Vec<SubscriptionAddon>,
+}
+
+impl Subscription {
+    /// The half-open window `[from, until)` in which it grants, or `None` when its
+    /// status never grants (SEMANTICS section 2). `until == None` means forever.
+    pub fn granting_window(&self) -> Option<(Timestamp, Option<Timestamp>)> {
+        let extra_end = match self.status {
+            Status::Active => None,
+            Status::InTrial => self.trial_end_date,
+            Status::Canceled => Some(self.cancellation_date?),
+            Status::Expired | Status::NotStarted | Status::PaymentPending => return None,
+        };
+        let until = match (self.end_date, extra_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Some((self.start_date, until))
+    }
+}
+
+/// An entitlement granted to the customer directly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Promotion {
+    /// The feature it grants.
+    pub feature_id: String,
+    /// A numeric feature's value.
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// A metered feature's limit per period.
+    #[serde(default)]
+    pub usage_limit: Option<u64>,
+    /// No limit.
+    #[serde(default)]
+    pub is_unlimited: Option<bool>,
+    /// Usage past the limit is allowed and reported.
+    #[serde(default)]
+    pub is_soft_limit: Option<bool>,
+    /// How often usage resets (when it grants alone).
+    #[serde(default)]
+    pub reset_period: Option<ResetPeriod>,
+    /// Where periods start; `subscriptionStart` means `startDate`, else the epoch.
+    #[serde(default)]
+    pub reset_anchor: Option<ResetAnchor>,
+    /// Absent: competes, the more generous wins. `increment`: adds.
+    #[serde(default)]
+    pub behavior: Option<Behavior>,
+    /// In force from (inclusive); absent = always.
+    #[serde(default)]
+    pub start_date: Option<Timestamp>,
+    /// In force until (exclusive); absent = lifetime.
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Usage of a metered feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Usage {
+    /// The metered feature.
+    pub feature_id: String,
+    /// Usage counted so far (in the period that starts at `periodStart`).
+    pub current_usage: f64,
+    /// Start of the period in which the usage was counted.
+    #[serde(default)]
+    pub period_start: Option<Timestamp>,
+}
+
+/// A customer's state as written in JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomerState {
+    /// Customer id, unique within the environment.
+    pub id: String,
+    /// An archived customer is denied everything.
+    #[serde(default)]
+    pub archived: bool,
+    /// Its subscriptions, in order (the order breaks ties).
+    #[serde(default)]
+    pub subscriptions: Vec<Subscription>,
+    /// Entitlements granted directly.
+    #[serde(default)]
+    pub promotional_entitlements: Vec<Promotion>,
+    /// Usage per metered feature.
+    #[serde(default)]
+    pub usage: Vec<Usage>,
+}
+
+impl CustomerState {
+    /// Parses a customer state from JSON (shape only; see [`validate`] for the rules).
+    pub fn from_json(json: &str) -> Result<CustomerState> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de)
+            .map_err(|e| Error::from_json(ErrorCode::InvalidCustomer, e))
+    }
+}
+
+/// A validated promotion, compiled.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PromotionTerms {
+    pub feature: FeatureIdx,
+    pub terms: Terms,
+    pub increment: bool,
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+/// Checks `state` against `catalog` (SEMANTICS section 2), reporting every violation,
+/// and returns the compiled promotions.
+pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<Vec<PromotionTerms>> {
+    let mut v = Violations::new(ErrorCode::InvalidCustomer);
+    if state.id.is_empty() {
+        v.push("id", "customer id is empty");
+    }
+    let mut sub_ids = HashSet::new();
+    for (i, sub) in state.subscriptions.iter().enumerate() {
+        let path = format!("subscriptions[{i}]");
+        let name = if sub.id.is_empty() {
+            format!("subscription #{i}")
+        } else {
+            format!("subscription `{}`", sub.id)
+        };
+        if !sub.id.is_empty() && !sub_ids.insert(sub.id.as_str()) {
+            v.push(format!("{path}.id"), format!("subscription id `{}` repeats", sub.id));
+        }
+        let plan_known = catalog.plan_idx(&sub.plan_id).is_some();
+        if !plan_known {
+            v.push(
+                format!("{path}.planId"),
+                format!("unknown plan `{}` in {name}", sub.plan_id),
+            );
+        }
+        let mut seen = HashSet::new();
+        for (j, held) in sub.addons.iter().enumerate() {
+            let apath = format!("{path}.addons[{j}]");
+            let Some(addon) = catalog.addon_idx(&held.addon_id).and_then(|a| catalog.addon_at(a))
+            else {
+                v.push(
+                    format!("{apath}.addonId"),
+                    format!("unknown add-on `{}` in {name}", held.addon_id),
+                );
+                continue;
+            };
+            if !seen.insert(held.addon_id.as_str()) {
+                v.push(
+                    format!("{apath}.addonId"),
+                    format!("add-on `{}` appears twice in {name}", held.addon_id),
+                );
+            }
+            if plan_known && !addon.compatible_plan_ids.iter().any(|p| *p == sub.plan_id) {
+                v.push(
+                    format!("{apath}.addonId"),
+                    format!(
+                        "add-on `{}` is not compatible with plan `{}` in {name}",
+                        held.addon_id, sub.plan_id
+                    ),
+                );
+            }
+            let max = addon.max_quantity();
+            if held.quantity < 1 || held.quantity > max {
+                v.push(
+                    format!("{apath}.quantity"),
+                    format!(
+                        "quantity {} of add-on `{}` in {name} is outside 1..{max}",
+                        held.quantity, held.addon_id
+                    ),
+                );
+            }
+        }
+    }
+
+    let mut promotions = Vec::with_capacity(state.promotional_entitlements.len());
+    for (i, p) in state.promotional_entitlements.iter().enumerate() {
+        let path = format!("promotionalEntitlements[{i}]");
+        let Some((idx, feature)) = catalog
+            .feature_idx(&p.feature_id)
+            .and_then(|i| Some((i, catalog.feature_at(i)?)))
+        else {
+            v.push(
+                format!("{path}.featureId"),
+                format!("promotion #{i}: featureId `{}` is not a feature", p.feature_id),
+            );
+            continue;
+        };
+        if let (Some(s), Some(e)) = (p.start_date, p.expires_at) {
+            if e < s {
+                v.push(
+                    format!("{path}.expiresAt"),
+                    format!("promotion of `{}`: expiresAt is before startDate", p.feature_id),
+                );
+            }
+        }
+        let owner = format!("promotion of `{}`", p.feature_id);
+        let input = TermsInput {
+            value: p.value,
+            usage_limit: p.usage_limit,
+            is_unlimited: p.is_unlimited,
+            is_soft_limit: p.is_soft_limit,
+            reset_period: p.reset_period,
+            reset_anchor: p.reset_anchor,
+            behavior: p.behavior,
+            owner: &owner,
+        };
+        if let Some((terms, behavior)) =
+            validate_terms(&input, feature, Origin::Promotion, &path, &mut v)
+        {
+            promotions.push(PromotionTerms {
+                feature: idx,
+                terms,
+                increment: behavior == Some(Behavior::Increment),
+                from: p.start_date,
+                until: p.expires_at,
+            });
+        }
+    }
+
+    let mut used = HashSet::new();
+    for (i, u) in state.usage.iter().enumerate() {
+        let path = format!("usage[{i}]");
+        match catalog.feature(&u.feature_id) {
+            None => v.push(
+                format!("{path}.featureId"),
+                format!("usage of unknown feature `{}`", u.feature_id),
+            ),
+            Some(f) if f.feature_type != FeatureType::Metered => v.push(
+                format!("{path}.featureId"),
+                format!("usage of `{}`, which is not a metered feature", u.feature_id),
+            ),
+            Some(_) => {
+                if !used.insert(u.feature_id.as_str()) {
+                    v.push(
+                        format!("{path}.featureId"),
+                        format!("usage of `{}` appears twice", u.feature_id),
+                    );
+                }
+            }
+        }
+        if !u.current_usage.is_finite() || u.current_usage < 0.0 {
+            v.push(
+                format!("{path}.currentUsage"),
+                format!(
+                    "currentUsage of `{}` must be a non-negative number",
+                    u.feature_id
+                ),
+            );
+        }
+    }
+    v.finish(promotions)
+}

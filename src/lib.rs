@@ -1,0 +1,66 @@
+//! # edge-entitlements
+//!
+//! An entitlement engine that runs where the request is: it decides, from a catalog of
+//! features, plans and add-ons and a customer's subscriptions, promotions and usage,
+//! whether the customer may use a feature, how much of a metered feature is left this
+//! period, and what a configuration value is. The rules are those of
+//! `spec/SEMANTICS.md`; this crate is their one implementation, shared by every face.
+//!
+//! The core is pure: no WebAssembly, no clock, no I/O. Every function that depends on
+//! time takes `now` as a [`Timestamp`].
+//!
+//! ```
+//! use edge_entitlements::{Check, CheckKind, CustomerState, Evaluator, Prepared, Timestamp, ValidCatalog};
+//! use std::sync::Arc;
+//!
+//! let catalog = ValidCatalog::from_json(r#"{
+//!   "features": [{"id": "sso", "type": "boolean"}],
+//!   "plans": [{"id": "pro", "entitlements": [{"featureId": "sso"}]}]
+//! }"#)?;
+//! let customer = CustomerState::from_json(r#"{"id": "acme", "subscriptions": [
+//!   {"id": "s1", "planId": "pro", "status": "active", "startDate": "2026-01-01T00:00:00Z"}]}"#)?;
+//! let mut eval = Evaluator::new(Prepared::new(Arc::new(catalog), customer)?);
+//! let now = Timestamp::parse("2026-03-01T00:00:00Z").unwrap();
+//! let check = Check { feature_id: "sso", kind: CheckKind::Boolean, requested_usage: 0.0, fallback: None };
+//! assert!(eval.check(now, &check).has_access);
+//! # Ok::<(), edge_entitlements::Error>(())
+//! ```
+//!
+//! ## Modules, by rule
+//!
+//! - [`catalog`]: catalog types and validation (section 1); plans flattened once.
+//! - [`entitlement`]: entitlement fields by feature type.
+//! - [`customer`]: customer state and its validation (section 2).
+//! - [`resolve`]: effective entitlements at an instant (section 3).
+//! - [`period`]: usage periods (section 4).
+//! - [`decide`]: decisions, reasons and fallbacks (section 5).
+//! - [`evaluator`]: a prepared customer with its resolution cached.
+//! - [`snapshot`]: snapshot build, binary (postcard) and JSON forms.
+//! - [`error`]: the error type with stable codes.
+//! - [`time`]: UTC instants and RFC 3339.
+//!
+//! ## Cargo features
+//!
+//! None yet: the core has no optional parts. The npm package (`wasm`) and the Worker
+//! (`worker`) faces arrive as features of this crate.
+
+pub mod catalog;
+mod crc32;
+pub mod customer;
+pub mod decide;
+pub mod entitlement;
+pub mod error;
+pub mod evaluator;
+pub mod period;
+pub mod resolve;
+pub mod snapshot;
+pub mod time;
+
+pub use catalog::{Catalog, Feature, FeatureType, Meter, ValidCatalog};
+pub use customer::CustomerState;
+pub use decide::{decide, Check, CheckKind, Decision, DeniedReason, Fallback};
+pub use error::{Error, ErrorCode, Result};
+pub use evaluator::Evaluator;
+pub use resolve::{Prepared, Resolution};
+pub use snapshot::{BuildOptions, Snapshot, SnapshotInfo};
+pub use time::Timestamp;

@@ -1,0 +1,349 @@
+//! Effective entitlements (SEMANTICS section 3).
+//!
+//! [`Prepared`] is a customer validated against a catalog and compiled: each
+//! subscription's plan and add-ons already combined per feature (3.1-3.2), each
+//! promotion's terms checked. [`Prepared::resolve`] then combines what is in force at an
+//! instant (3.3-3.4) into a [`Resolution`]: per feature, the effective terms, the current
+//! usage period and the usage that counts in it. A resolution stays right for the whole
+//! window `[valid_from, valid_until)`, so a check is an index lookup and a comparison.
+
+use std::sync::Arc;
+
+use crate::catalog::{FeatureIdx, ValidCatalog};
+use crate::customer::{self, CustomerState, PromotionTerms};
+use crate::entitlement::{Amount, Behavior, Terms};
+use crate::error::Result;
+use crate::period::{window, Window};
+use crate::time::Timestamp;
+
+/// One subscription, compiled: when it grants and what, per feature.
+#[derive(Clone, Debug)]
+struct SubscriptionTerms {
+    /// `[from, until)` in which it grants; `None` when its status never grants.
+    window: Option<(Timestamp, Option<Timestamp>)>,
+    /// Its start date: the `subscriptionStart` anchor of its periods.
+    anchor: Timestamp,
+    /// Plan and add-ons combined (section 3.2), sorted by feature.
+    terms: Vec<(FeatureIdx, Terms)>,
+}
+
+/// Usage of one metered feature.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct UsageEntry {
+    pub current: f64,
+    pub period_start: Option<Timestamp>,
+}
+
+/// A customer validated against a catalog and compiled for resolution.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    catalog: Arc<ValidCatalog>,
+    state: CustomerState,
+    subscriptions: Vec<SubscriptionTerms>,
+    promotions: Vec<PromotionTerms>,
+    /// By feature index.
+    usage: Vec<Option<UsageEntry>>,
+}
+
+/// The effective entitlement of one feature at an instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Effective {
+    pub terms: Terms,
+    /// The `subscriptionStart` anchor instant of the entitlement in force.
+    pub anchor: Timestamp,
+    /// The current usage period, for an entitlement with a reset period.
+    pub window: Option<Window>,
+    /// Usage that counts in the current period.
+    pub usage: f64,
+}
+
+/// Every effective entitlement of a customer, valid for `[valid_from, valid_until)`.
+#[derive(Clone, Debug)]
+pub struct Resolution {
+    pub(crate) valid_from: Timestamp,
+    pub(crate) valid_until: Option<Timestamp>,
+    /// Whether some subscription grants or some promotion is in force.
+    pub(crate) any_grant: bool,
+    /// By feature index.
+    pub(crate) effective: Vec<Option<Effective>>,
+    /// Raw usage by feature index, for features without an effective entitlement.
+    pub(crate) raw_usage: Vec<f64>,
+}
+
+impl Resolution {
+    /// Whether this resolution is still right at `now`.
+    pub fn covers(&self, now: Timestamp) -> bool {
+        self.valid_from <= now && self.valid_until.is_none_or(|u| now < u)
+    }
+
+    /// The next instant at which some answer changes by itself, if any.
+    pub fn valid_until(&self) -> Option<Timestamp> {
+        self.valid_until
+    }
+}
+
+impl Prepared {
+    /// Validates `state` against `catalog` (code `invalid_customer`) and compiles it.
+    pub fn new(catalog: Arc<ValidCatalog>, state: CustomerState) -> Result<Prepared> {
+        let promotions = customer::validate(&catalog, &state)?;
+        let subscriptions = state
+            .subscriptions
+            .iter()
+            .map(|sub| SubscriptionTerms {
+                window: sub.granting_window(),
+                anchor: sub.start_date,
+                terms: combine_plan_and_addons(&catalog, sub),
+            })
+            .collect();
+        let mut usage = vec![None; catalog.feature_count()];
+        for u in &state.usage {
+            if let Some(slot) = catalog
+                .feature_idx(&u.feature_id)
+                .and_then(|i| usage.get_mut(i as usize))
+            {
+                *slot = Some(UsageEntry {
+                    current: u.current_usage,
+                    period_start: u.period_start,
+                });
+            }
+        }
+        Ok(Prepared {
+            catalog,
+            state,
+            subscriptions,
+            promotions,
+            usage,
+        })
+    }
+
+    /// The catalog it was validated against.
+    pub fn catalog(&self) -> &Arc<ValidCatalog> {
+        &self.catalog
+    }
+
+    /// The customer state as given (usage as last set, see [`Prepared::add_usage`]).
+    pub fn state(&self) -> &CustomerState {
+        &self.state
+    }
+
+    /// Effective entitlements at `now` (sections 3.3 and 3.4).
+    pub fn resolve(&self, now: Timestamp) -> Resolution {
+        let n = self.catalog.feature_count();
+        let mut best: Vec<Option<(Terms, Timestamp)>> = vec![None; n];
+        let mut from = Timestamp::MIN;
+        let mut until: Option<Timestamp> = None;
+        let mut note = |t: Timestamp| {
+            if t <= now {
+                from = from.max(t);
+            } else if until.is_none_or(|u| t < u) {
+                until = Some(t);
+            }
+        };
+        let mut any_grant = false;
+
+        // 3.3: across granting subscriptions the most generous wins, its period with it.
+        for sub in &self.subscriptions {
+            let Some((start, end)) = sub.window else { continue };
+            note(start);
+            if let Some(end) = end {
+                note(end);
+            }
+            if now < start || end.is_some_and(|e| now >= e) {
+                continue;
+            }
+            any_grant = true;
+            for &(f, terms) in &sub.terms {
+                if let Some(slot) = best.get_mut(f as usize) {
+                    if slot.is_none_or(|(held, _)| terms.beats(&held)) {
+                        *slot = Some((terms, sub.anchor));
+                    }
+                }
+            }
+        }
+
+        // 3.4: promotions in force. Default ones compete first, then increments add.
+        for pass_increment in [false, true] {
+            for p in self.promotions.iter().filter(|p| p.increment == pass_increment) {
+                if let Some(s) = p.from {
+                    note(s);
+                }
+                if let Some(e) = p.until {
+                    note(e);
+                }
+                if p.from.is_some_and(|s| now < s) || p.until.is_some_and(|e| now >= e) {
+                    continue;
+                }
+                any_grant = true;
+                let Some(slot) = best.get_mut(p.feature as usize) else { continue };
+                let anchor = p.from.unwrap_or(Timestamp::EPOCH);
+                *slot = match (*slot, p.increment) {
+                    (None, _) => Some((p.terms, anchor)),
+                    (Some((held, _)), false) if p.terms.beats(&held) => Some((p.terms, anchor)),
+                    (Some(held), false) => Some(held),
+                    (Some((held, a)), true) => Some((
+                        Terms {
+                            amount: held.amount.plus(p.terms.amount),
+                            ..held
+                        },
+                        a,
+                    )),
+                };
+            }
+        }
+
+        let mut raw_usage = vec![0.0; n];
+        let mut effective = Vec::with_capacity(n);
+        for (f, slot) in best.into_iter().enumerate() {
+            let entry = self.usage.get(f).copied().flatten();
+            let raw = entry.map_or(0.0, |u| u.current);
+            if let Some(r) = raw_usage.get_mut(f) {
+                *r = raw;
+            }
+            effective.push(slot.map(|(terms, anchor)| {
+                let win = terms.reset.map(|reset| window(reset, anchor, now));
+                let usage = match (win, entry) {
+                    (_, None) => 0.0,
+                    (None, Some(u)) => u.current,
+                    (Some(w), Some(u)) => match u.period_start {
+                        Some(ps) if !w.contains(ps) => 0.0,
+                        _ => u.current,
+                    },
+                };
+                if let Some(w) = win {
+                    note(w.start);
+                    note(w.end);
+                }
+                Effective {
+                    terms,
+                    anchor,
+                    window: win,
+                    usage,
+                }
+            }));
+        }
+        Resolution {
+            valid_from: from,
+            valid_until: until,
+            any_grant,
+            effective,
+            raw_usage,
+        }
+    }
+
+    /// Adds `amount` of usage of a metered feature, counted in the period in force at
+    /// `now` (usage of an earlier period is dropped first, as it counts 0 now).
+    /// Returns `false` when the feature is not a metered feature of the catalog.
+    pub fn add_usage(&mut self, feature_id: &str, amount: f64, now: Timestamp) -> bool {
+        let Some(idx) = self.catalog.feature_idx(feature_id) else {
+            return false;
+        };
+        if !amount.is_finite()
+            || self
+                .catalog
+                .feature_at(idx)
+                .is_none_or(|f| f.feature_type != crate::catalog::FeatureType::Metered)
+        {
+            return false;
+        }
+        let resolution = self.resolve(now);
+        let eff = resolution.effective.get(idx as usize).copied().flatten();
+        let (counted, period_start) = match eff {
+            Some(e) => (e.usage, e.window.map(|w| w.start)),
+            None => (resolution.raw_usage.get(idx as usize).copied().unwrap_or(0.0), None),
+        };
+        let current = (counted + amount).max(0.0);
+        if let Some(slot) = self.usage.get_mut(idx as usize) {
+            *slot = Some(UsageEntry {
+                current,
+                period_start,
+            });
+        }
+        match self.state.usage.iter_mut().find(|u| u.feature_id == feature_id) {
+            Some(u) => {
+                u.current_usage = current;
+                u.period_start = period_start;
+            }
+            None => self.state.usage.push(customer::Usage {
+                feature_id: feature_id.to_string(),
+                current_usage: current,
+                period_start,
+            }),
+        }
+        true
+    }
+}
+
+/// Section 3.2: a subscription's plan, then its add-ons, per feature.
+fn combine_plan_and_addons(
+    catalog: &ValidCatalog,
+    sub: &customer::Subscription,
+) -> Vec<(FeatureIdx, Terms)> {
+    let plan_terms = catalog
+        .plan_idx(&sub.plan_id)
+        .map_or(&[][..], |p| catalog.plan_terms(p));
+    if sub.addons.is_empty() {
+        return plan_terms.to_vec();
+    }
+    /// What the add-ons give one feature, accumulated in subscription order.
+    #[derive(Clone, Copy)]
+    struct Acc {
+        first: Terms,
+        increment: Amount,
+        largest_override: Option<Amount>,
+    }
+    let mut acc: Vec<(FeatureIdx, Acc)> = Vec::new();
+    for held in &sub.addons {
+        let Some(addon) = catalog.addon_idx(&held.addon_id) else { continue };
+        for at in catalog.addon_terms(addon) {
+            let amount = at.terms.amount.times(held.quantity);
+            let entry = match acc.iter_mut().find(|(f, _)| *f == at.feature) {
+                Some((_, e)) => e,
+                None => {
+                    acc.push((
+                        at.feature,
+                        Acc {
+                            first: at.terms,
+                            increment: Amount::Limited(0.0),
+                            largest_override: None,
+                        },
+                    ));
+                    match acc.last_mut() {
+                        Some((_, e)) => e,
+                        None => continue,
+                    }
+                }
+            };
+            match at.behavior {
+                Behavior::Increment => entry.increment = entry.increment.plus(amount),
+                Behavior::Override => {
+                    if entry.largest_override.is_none_or(|o| amount.beats(o)) {
+                        entry.largest_override = Some(amount);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = plan_terms.to_vec();
+    for (f, a) in acc {
+        let plan = plan_terms.iter().find(|(pf, _)| *pf == f).map(|(_, t)| *t);
+        // `isUnlimited` on any of them makes the result unlimited.
+        let base = match (a.largest_override, plan) {
+            (_, Some(p)) if p.amount == Amount::Unlimited => Amount::Unlimited,
+            (Some(o), _) => o,
+            (None, Some(p)) => p.amount,
+            (None, None) => Amount::Limited(0.0),
+        };
+        // Reset period, anchor and soft limit come from the plan, else the first add-on.
+        let model = plan.unwrap_or(a.first);
+        let terms = Terms {
+            amount: base.plus(a.increment),
+            ..model
+        };
+        match out.iter_mut().find(|(of, _)| *of == f) {
+            Some((_, t)) => *t = terms,
+            None => out.push((f, terms)),
+        }
+    }
+    out.sort_by_key(|(f, _)| *f);
+    out
+}
