@@ -2,7 +2,8 @@
 //! for as long as it stays right, so that a check is a hash lookup and a comparison.
 
 use crate::decide::{decide, Check, Decision};
-use crate::resolve::{Prepared, Resolution};
+use crate::error::Result;
+use crate::resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
 use crate::time::Timestamp;
 
 /// A prepared customer plus the resolution in force, recomputed only when `now` leaves
@@ -70,14 +71,17 @@ impl Evaluator {
             .collect()
     }
 
-    /// Adds optimistic local usage (see [`Prepared::add_usage`]); `false` when the
-    /// feature is not metered.
-    pub fn add_usage(&mut self, feature_id: &str, amount: f64, now: Timestamp) -> bool {
-        let changed = self.prepared.add_usage(feature_id, amount, now);
-        if changed {
-            self.cache = None;
-        }
-        changed
+    /// Records usage (see [`Prepared::record_usage`]) and drops the cached resolution.
+    pub fn record_usage(
+        &mut self,
+        feature_id: &str,
+        value: f64,
+        update: UsageUpdate,
+        at: Timestamp,
+    ) -> Result<UsageReport> {
+        let report = self.prepared.record_usage(feature_id, value, update, at)?;
+        self.cache = None;
+        Ok(report)
     }
 }
 

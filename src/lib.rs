@@ -41,8 +41,10 @@
 //!
 //! ## Cargo features
 //!
-//! None yet: the core has no optional parts. The npm package (`wasm`) and the Worker
-//! (`worker`) faces arrive as features of this crate.
+//! - `wasm`: the npm package (`src/wasm/`), built by `wasm-pack` into `pkg/`.
+//! - `worker`: the Cloudflare Worker (`src/worker/`), built by `worker-build`.
+//!
+//! Without features the crate is the pure core and builds for any target.
 
 pub mod catalog;
 mod crc32;
@@ -55,12 +57,16 @@ pub mod period;
 pub mod resolve;
 pub mod snapshot;
 pub mod time;
+#[cfg(feature = "wasm")]
+pub mod wasm;
+#[cfg(feature = "worker")]
+pub mod worker;
 
 pub use catalog::{Catalog, Feature, FeatureType, Meter, ValidCatalog};
 pub use customer::CustomerState;
 pub use decide::{decide, Check, CheckKind, Decision, DeniedReason, Fallback};
 pub use error::{Error, ErrorCode, Result};
 pub use evaluator::Evaluator;
-pub use resolve::{Prepared, Resolution};
+pub use resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
 pub use snapshot::{BuildOptions, Snapshot, SnapshotInfo};
 pub use time::Timestamp;

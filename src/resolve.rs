@@ -12,7 +12,10 @@ use std::sync::Arc;
 use crate::catalog::{FeatureIdx, ValidCatalog};
 use crate::customer::{self, CustomerState, PromotionTerms};
 use crate::entitlement::{Amount, Behavior, Terms};
-use crate::error::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::FeatureType;
+use crate::error::{Error, ErrorCode, Result};
 use crate::period::{window, Window};
 use crate::time::Timestamp;
 
@@ -230,28 +233,60 @@ impl Prepared {
         }
     }
 
-    /// Adds `amount` of usage of a metered feature, counted in the period in force at
-    /// `now` (usage of an earlier period is dropped first, as it counts 0 now).
-    /// Returns `false` when the feature is not a metered feature of the catalog.
-    pub fn add_usage(&mut self, feature_id: &str, amount: f64, now: Timestamp) -> bool {
-        let Some(idx) = self.catalog.feature_idx(feature_id) else {
-            return false;
-        };
-        if !amount.is_finite()
-            || self
-                .catalog
-                .feature_at(idx)
-                .is_none_or(|f| f.feature_type != crate::catalog::FeatureType::Metered)
+    /// Records usage of a metered feature reported at `at` (SEMANTICS section 4): the
+    /// counter is kept for the period in force at `at`. `Delta` adds to what counts in
+    /// that period (usage of an earlier period counts 0 and is dropped); `Set` replaces
+    /// it. The result never goes below 0. A report for a period that ended before the
+    /// one already counted is acknowledged without changing the counter.
+    pub fn record_usage(
+        &mut self,
+        feature_id: &str,
+        value: f64,
+        update: UsageUpdate,
+        at: Timestamp,
+    ) -> Result<UsageReport> {
+        let bad = |m: String| Error::new(ErrorCode::InvalidArgument, "featureId", m);
+        let idx = self
+            .catalog
+            .feature_idx(feature_id)
+            .ok_or_else(|| bad(format!("unknown feature `{feature_id}`")))?;
+        if self
+            .catalog
+            .feature_at(idx)
+            .is_none_or(|f| f.feature_type != FeatureType::Metered)
         {
-            return false;
+            return Err(bad(format!("feature `{feature_id}` is not metered")));
         }
-        let resolution = self.resolve(now);
+        if !value.is_finite() {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "value",
+                format!("usage value of `{feature_id}` is not a finite number"),
+            ));
+        }
+        let resolution = self.resolve(at);
         let eff = resolution.effective.get(idx as usize).copied().flatten();
-        let (counted, period_start) = match eff {
-            Some(e) => (e.usage, e.window.map(|w| w.start)),
+        let (counted, window) = match eff {
+            Some(e) => (e.usage, e.window),
             None => (resolution.raw_usage.get(idx as usize).copied().unwrap_or(0.0), None),
         };
-        let current = (counted + amount).max(0.0);
+        let stored = self.usage.get(idx as usize).copied().flatten();
+        let late = matches!(
+            (window, stored.and_then(|u| u.period_start)),
+            (Some(w), Some(ps)) if w.start < ps
+        );
+        if late {
+            return Ok(UsageReport {
+                current_usage: stored.map_or(0.0, |u| u.current),
+                window,
+            });
+        }
+        let current = match update {
+            UsageUpdate::Delta => counted + value,
+            UsageUpdate::Set => value,
+        }
+        .max(0.0);
+        let period_start = window.map(|w| w.start);
         if let Some(slot) = self.usage.get_mut(idx as usize) {
             *slot = Some(UsageEntry {
                 current,
@@ -269,8 +304,30 @@ impl Prepared {
                 period_start,
             }),
         }
-        true
+        Ok(UsageReport {
+            current_usage: current,
+            window,
+        })
     }
+}
+
+/// How a usage report changes the counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UsageUpdate {
+    /// Add the value (negative values subtract, never below 0).
+    Delta,
+    /// Replace the counter with the value.
+    Set,
+}
+
+/// The counter after a usage report.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UsageReport {
+    /// Usage counted in the current period.
+    pub current_usage: f64,
+    /// The period it is counted in, for a metered entitlement with a reset period.
+    pub window: Option<Window>,
 }
 
 /// Section 3.2: a subscription's plan, then its add-ons, per feature.

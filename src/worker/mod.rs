@@ -1,0 +1,1 @@
+//! The Cloudflare Worker face (feature `worker`): HTTP API, Durable Object, KV.
