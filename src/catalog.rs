@@ -2,12 +2,16 @@
 //! inheritance, add-ons; and its validation into a [`ValidCatalog`] whose plans are
 //! already flattened, so that resolving a customer never walks the plan tree again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::features::{FeatureIdx, FeatureTable};
 use crate::entitlement::{validate_terms, Behavior, EntitlementSpec, Origin, Terms};
-use crate::error::{Error, ErrorCode, Result, Violations};
+use crate::error::{At, Error, ErrorCode, Named, Result, Violations};
 
 /// A feature's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,6 +136,12 @@ pub struct Addon {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
+impl AsRef<ValidCatalog> for ValidCatalog {
+    fn as_ref(&self) -> &ValidCatalog {
+        self
+    }
+}
+
 impl Addon {
     /// `maxQuantity`, default 1.
     pub fn max_quantity(&self) -> u32 {
@@ -157,8 +167,6 @@ pub struct Catalog {
     pub addons: Vec<Addon>,
 }
 
-/// Index of a feature in [`Catalog::features`].
-pub(crate) type FeatureIdx = u32;
 
 /// An add-on entitlement, compiled.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -172,7 +180,7 @@ pub(crate) struct AddonTerms {
 #[derive(Clone, Debug)]
 pub struct ValidCatalog {
     catalog: Catalog,
-    feature_index: HashMap<String, FeatureIdx>,
+    features: Arc<FeatureTable>,
     plan_index: HashMap<String, u32>,
     addon_index: HashMap<String, u32>,
     /// Per plan: its entitlements and its ancestors', the nearest winning, by feature.
@@ -193,25 +201,7 @@ impl ValidCatalog {
     /// violations at once; nothing of an invalid catalog is kept.
     pub fn new(catalog: Catalog) -> Result<ValidCatalog> {
         let mut v = Violations::new(ErrorCode::InvalidCatalog);
-        let feature_index = index_ids(
-            catalog.features.iter().map(|f| f.id.as_str()),
-            "features",
-            "feature",
-            &mut v,
-        );
-        for (i, f) in catalog.features.iter().enumerate() {
-            match (f.feature_type, f.meter) {
-                (FeatureType::Metered, None) => v.push(
-                    format!("features[{i}].meter"),
-                    format!("feature `{}`: a metered feature needs a meter (`incremental` or `fluctuating`)", f.id),
-                ),
-                (FeatureType::Boolean | FeatureType::Numeric, Some(_)) => v.push(
-                    format!("features[{i}].meter"),
-                    format!("feature `{}`: meter is only for metered features", f.id),
-                ),
-                _ => {}
-            }
-        }
+        let features = feature_table(catalog.features.clone(), &mut v);
         let product_index = index_ids(
             catalog.products.iter().map(|p| p.id.as_str()),
             "products",
@@ -233,9 +223,12 @@ impl ValidCatalog {
 
         let mut own_terms = Vec::with_capacity(catalog.plans.len());
         for (i, plan) in catalog.plans.iter().enumerate() {
-            let owner = format!("plan `{}`", plan.id);
-            let path = format!("plans[{i}]");
-            check_product(&plan.product_id, &product_index, &owner, &path, &mut v);
+            let owner = Named {
+                kind: "plan",
+                id: &plan.id,
+            };
+            let path = At::new("plans", i);
+            check_product(&plan.product_id, &product_index, owner, path, &mut v);
             if let Some(parent) = &plan.parent_plan_id {
                 if !plan_index.contains_key(parent) {
                     v.push(
@@ -246,11 +239,10 @@ impl ValidCatalog {
             }
             let terms = compile_entitlements(
                 &plan.entitlements,
-                &catalog.features,
-                &feature_index,
+                &features,
                 Origin::Plan,
-                &owner,
-                &path,
+                owner,
+                path,
                 &mut v,
             );
             own_terms.push(terms.into_iter().map(|(f, t, _)| (f, t)).collect::<Vec<_>>());
@@ -269,9 +261,12 @@ impl ValidCatalog {
 
         let mut addon_terms = Vec::with_capacity(catalog.addons.len());
         for (i, addon) in catalog.addons.iter().enumerate() {
-            let owner = format!("add-on `{}`", addon.id);
-            let path = format!("addons[{i}]");
-            check_product(&addon.product_id, &product_index, &owner, &path, &mut v);
+            let owner = Named {
+                kind: "add-on",
+                id: &addon.id,
+            };
+            let path = At::new("addons", i);
+            check_product(&addon.product_id, &product_index, owner, path, &mut v);
             for (j, plan_id) in addon.compatible_plan_ids.iter().enumerate() {
                 if !plan_index.contains_key(plan_id) {
                     v.push(
@@ -288,11 +283,10 @@ impl ValidCatalog {
             }
             let terms = compile_entitlements(
                 &addon.entitlements,
-                &catalog.features,
-                &feature_index,
+                &features,
                 Origin::Addon,
-                &owner,
-                &path,
+                owner,
+                path,
                 &mut v,
             );
             addon_terms.push(
@@ -313,7 +307,7 @@ impl ValidCatalog {
             .collect();
         v.finish(ValidCatalog {
             catalog,
-            feature_index,
+            features: Arc::new(features),
             plan_index,
             addon_index,
             plan_terms,
@@ -328,19 +322,17 @@ impl ValidCatalog {
 
     /// The feature named `id`.
     pub fn feature(&self, id: &str) -> Option<&Feature> {
-        self.feature_idx(id).and_then(|i| self.feature_at(i))
+        self.features.get(id)
     }
 
-    pub(crate) fn feature_idx(&self, id: &str) -> Option<FeatureIdx> {
-        self.feature_index.get(id).copied()
+    /// The feature table, shared with every customer prepared against this catalog.
+    pub fn features(&self) -> &Arc<FeatureTable> {
+        &self.features
     }
 
-    pub(crate) fn feature_at(&self, idx: FeatureIdx) -> Option<&Feature> {
-        self.catalog.features.get(idx as usize)
-    }
-
-    pub(crate) fn feature_count(&self) -> usize {
-        self.catalog.features.len()
+    /// The plan `id`.
+    pub fn plan(&self, id: &str) -> Option<&Plan> {
+        self.plan_idx(id).and_then(|i| self.catalog.plans.get(i as usize))
     }
 
     pub(crate) fn plan_idx(&self, id: &str) -> Option<u32> {
@@ -365,6 +357,36 @@ impl ValidCatalog {
     }
 }
 
+/// Indexes `features` and records the violations of their own rules: ids non-empty
+/// and unique, a meter exactly for metered features.
+pub(crate) fn feature_table(features: Vec<Feature>, v: &mut Violations) -> FeatureTable {
+    for (i, f) in features.iter().enumerate() {
+        if f.id.is_empty() {
+            v.push(format!("features[{i}].id"), "feature id is empty");
+        }
+        match (f.feature_type, f.meter) {
+            (FeatureType::Metered, None) => v.push(
+                format!("features[{i}].meter"),
+                format!(
+                    "feature `{}`: a metered feature needs a meter (`incremental` or `fluctuating`)",
+                    f.id
+                ),
+            ),
+            (FeatureType::Boolean | FeatureType::Numeric, Some(_)) => v.push(
+                format!("features[{i}].meter"),
+                format!("feature `{}`: meter is only for metered features", f.id),
+            ),
+            _ => {}
+        }
+    }
+    let (table, repeats) = FeatureTable::new(features);
+    for i in repeats {
+        let id = table.as_slice().get(i).map_or("", |f| f.id.as_str());
+        v.push(format!("features[{i}].id"), format!("feature id `{id}` repeats"));
+    }
+    table
+}
+
 /// Maps ids to their positions; records empty and repeated ids.
 fn index_ids<'a>(
     ids: impl Iterator<Item = &'a str>,
@@ -372,7 +394,7 @@ fn index_ids<'a>(
     kind: &str,
     v: &mut Violations,
 ) -> HashMap<String, u32> {
-    let mut index = HashMap::new();
+    let mut index = HashMap::default();
     for (i, id) in ids.enumerate() {
         if id.is_empty() {
             v.push(format!("{kind_path}[{i}].id"), format!("{kind} id is empty"));
@@ -389,8 +411,8 @@ fn index_ids<'a>(
 fn check_product(
     product_id: &Option<String>,
     products: &HashMap<String, u32>,
-    owner: &str,
-    path: &str,
+    owner: Named<'_>,
+    path: At,
     v: &mut Violations,
 ) {
     if let Some(p) = product_id {
@@ -406,19 +428,18 @@ fn check_product(
 /// Validates a package's entitlements; records unknown features and repeats.
 pub(crate) fn compile_entitlements(
     specs: &[EntitlementSpec],
-    features: &[Feature],
-    feature_index: &HashMap<String, FeatureIdx>,
+    features: &FeatureTable,
     origin: Origin,
-    owner: &str,
-    path: &str,
+    owner: Named<'_>,
+    path: At,
     v: &mut Violations,
 ) -> Vec<(FeatureIdx, Terms, Option<Behavior>)> {
     let mut out: Vec<(FeatureIdx, Terms, Option<Behavior>)> = Vec::with_capacity(specs.len());
-    let mut seen = HashMap::new();
+    let mut seen = HashMap::default();
     for (j, spec) in specs.iter().enumerate() {
-        let epath = format!("{path}.entitlements[{j}]");
+        let epath = path.inner("entitlements", j);
         let fid = &spec.feature_id;
-        let Some(&idx) = feature_index.get(fid) else {
+        let Some(idx) = features.idx(fid) else {
             v.push(
                 format!("{epath}.featureId"),
                 format!("{owner}: featureId `{fid}` is not a feature"),
@@ -432,11 +453,11 @@ pub(crate) fn compile_entitlements(
             );
             continue;
         }
-        let Some(feature) = features.get(idx as usize) else {
+        let Some(feature) = features.at(idx) else {
             continue;
         };
         if let Some((terms, behavior)) =
-            validate_terms(&spec.input(owner), feature, origin, &epath, v)
+            validate_terms(&spec.input(owner), feature, origin, epath, v)
         {
             out.push((idx, terms, behavior));
         }

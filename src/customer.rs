@@ -1,15 +1,16 @@
 //! A customer's state (SEMANTICS section 2): subscriptions, promotions, usage, and its
 //! validation against a catalog.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{FeatureIdx, FeatureType, ValidCatalog};
+use crate::catalog::{FeatureType, ValidCatalog};
+use crate::features::{FeatureIdx, FeatureTable};
 use crate::entitlement::{
     validate_terms, Behavior, Origin, ResetAnchor, ResetPeriod, Terms, TermsInput,
 };
-use crate::error::{Error, ErrorCode, Result, Violations};
+use crate::error::{At, Error, ErrorCode, Named, Result, Violations};
 use crate::time::Timestamp;
 
 /// A subscription's status.
@@ -97,7 +98,7 @@ pub struct Promotion {
     /// The feature it grants.
     pub feature_id: String,
     /// A numeric feature's value.
-    #[serde(default)]
+    #[serde(default, with = "crate::number::compact_opt")]
     pub value: Option<f64>,
     /// A metered feature's limit per period.
     #[serde(default)]
@@ -132,6 +133,7 @@ pub struct Usage {
     /// The metered feature.
     pub feature_id: String,
     /// Usage counted so far (in the period that starts at `periodStart`).
+    #[serde(with = "crate::number::compact")]
     pub current_usage: f64,
     /// Start of the period in which the usage was counted.
     #[serde(default)]
@@ -181,10 +183,14 @@ pub(crate) struct PromotionTerms {
 /// and returns the compiled promotions.
 pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<Vec<PromotionTerms>> {
     let mut v = Violations::new(ErrorCode::InvalidCustomer);
-    if state.id.is_empty() {
-        v.push("id", "customer id is empty");
-    }
-    let mut sub_ids = HashSet::new();
+    validate_subscriptions(catalog, state, &mut v);
+    let promotions = validate_features(catalog.features(), state, &mut v);
+    v.finish(promotions)
+}
+
+/// The catalog-wide rules: plans and add-ons exist, fit together, quantities in range.
+fn validate_subscriptions(catalog: &ValidCatalog, state: &CustomerState, v: &mut Violations) {
+    let mut sub_ids = HashSet::default();
     for (i, sub) in state.subscriptions.iter().enumerate() {
         let path = format!("subscriptions[{i}]");
         let name = if sub.id.is_empty() {
@@ -202,7 +208,7 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
                 format!("unknown plan `{}` in {name}", sub.plan_id),
             );
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for (j, held) in sub.addons.iter().enumerate() {
             let apath = format!("{path}.addons[{j}]");
             let Some(addon) = catalog.addon_idx(&held.addon_id).and_then(|a| catalog.addon_at(a))
@@ -219,7 +225,7 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
                     format!("add-on `{}` appears twice in {name}", held.addon_id),
                 );
             }
-            if plan_known && !addon.compatible_plan_ids.iter().any(|p| *p == sub.plan_id) {
+            if plan_known && !addon.compatible_plan_ids.contains(&sub.plan_id) {
                 v.push(
                     format!("{apath}.addonId"),
                     format!(
@@ -241,12 +247,24 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
         }
     }
 
+}
+
+/// The rules that need only the features: the id, promotions and usage. Returns the
+/// compiled promotions. Snapshots, which carry features but not whole plans, check these.
+pub(crate) fn validate_features(
+    features: &FeatureTable,
+    state: &CustomerState,
+    v: &mut Violations,
+) -> Vec<PromotionTerms> {
+    if state.id.is_empty() {
+        v.push("id", "customer id is empty");
+    }
     let mut promotions = Vec::with_capacity(state.promotional_entitlements.len());
     for (i, p) in state.promotional_entitlements.iter().enumerate() {
-        let path = format!("promotionalEntitlements[{i}]");
-        let Some((idx, feature)) = catalog
-            .feature_idx(&p.feature_id)
-            .and_then(|i| Some((i, catalog.feature_at(i)?)))
+        let path = At::new("promotionalEntitlements", i);
+        let Some((idx, feature)) = features
+            .idx(&p.feature_id)
+            .and_then(|i| Some((i, features.at(i)?)))
         else {
             v.push(
                 format!("{path}.featureId"),
@@ -262,7 +280,10 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
                 );
             }
         }
-        let owner = format!("promotion of `{}`", p.feature_id);
+        let owner = Named {
+            kind: "promotion of",
+            id: &p.feature_id,
+        };
         let input = TermsInput {
             value: p.value,
             usage_limit: p.usage_limit,
@@ -271,10 +292,10 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
             reset_period: p.reset_period,
             reset_anchor: p.reset_anchor,
             behavior: p.behavior,
-            owner: &owner,
+            owner,
         };
         if let Some((terms, behavior)) =
-            validate_terms(&input, feature, Origin::Promotion, &path, &mut v)
+            validate_terms(&input, feature, Origin::Promotion, path, v)
         {
             promotions.push(PromotionTerms {
                 feature: idx,
@@ -286,10 +307,10 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
         }
     }
 
-    let mut used = HashSet::new();
+    let mut used = HashSet::default();
     for (i, u) in state.usage.iter().enumerate() {
-        let path = format!("usage[{i}]");
-        match catalog.feature(&u.feature_id) {
+        let path = At::new("usage", i);
+        match features.get(&u.feature_id) {
             None => v.push(
                 format!("{path}.featureId"),
                 format!("usage of unknown feature `{}`", u.feature_id),
@@ -317,5 +338,5 @@ pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<
             );
         }
     }
-    v.finish(promotions)
+    promotions
 }

@@ -234,15 +234,16 @@ pub fn decide<'a>(prepared: &'a Prepared, resolution: &Resolution, check: &Check
     if prepared.state().archived {
         return Decision::denied(DeniedReason::CustomerIsArchived);
     }
-    let catalog = prepared.catalog();
-    let Some(idx) = catalog.feature_idx(check.feature_id) else {
+    let features = prepared.features();
+    let Some(idx) = features.idx(check.feature_id) else {
         return Decision::denied(DeniedReason::FeatureNotFound);
     };
-    let Some(feature) = catalog.feature_at(idx) else {
+    let Some(feature) = features.at(idx) else {
         return Decision::denied(DeniedReason::FeatureNotFound);
     };
     let requested = check.requested_usage;
-    if feature.feature_type != check.kind.feature_type() || !(requested >= 0.0) || !requested.is_finite() {
+    if feature.feature_type != check.kind.feature_type() || !requested.is_finite()
+        || requested < 0.0 {
         return Decision::fallback(check.fallback, Some(feature));
     }
     let metered = check.kind == CheckKind::Metered;

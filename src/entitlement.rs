@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Feature, FeatureType, Meter};
-use crate::error::Violations;
+use crate::error::{At, Named, Violations};
 
 /// How often an incremental meter's usage resets (SEMANTICS section 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ pub struct EntitlementSpec {
     /// The feature this entitlement grants.
     pub feature_id: String,
     /// A numeric feature's value.
-    #[serde(default)]
+    #[serde(default, with = "crate::number::compact_opt")]
     pub value: Option<f64>,
     /// A metered feature's limit per period.
     #[serde(default)]
@@ -179,11 +179,11 @@ pub(crate) struct TermsInput<'a> {
     pub reset_anchor: Option<ResetAnchor>,
     pub behavior: Option<Behavior>,
     /// Names the entity in messages, e.g. ``plan `pro` ``.
-    pub owner: &'a str,
+    pub owner: Named<'a>,
 }
 
 impl EntitlementSpec {
-    pub(crate) fn input<'a>(&self, owner: &'a str) -> TermsInput<'a> {
+    pub(crate) fn input<'a>(&self, owner: Named<'a>) -> TermsInput<'a> {
         TermsInput {
             value: self.value,
             usage_limit: self.usage_limit,
@@ -207,7 +207,7 @@ pub(crate) fn validate_terms(
     t: &TermsInput<'_>,
     feature: &Feature,
     origin: Origin,
-    path: &str,
+    path: At,
     v: &mut Violations,
 ) -> Option<(Terms, Option<Behavior>)> {
     let before = v.len();

@@ -126,6 +126,55 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Where in the input: `list[index]`, optionally followed by `.inner[j]`. Formatted only
+/// when a violation is recorded, so that validating valid input allocates no paths.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct At {
+    pub list: &'static str,
+    pub index: usize,
+    pub inner: Option<(&'static str, usize)>,
+}
+
+impl At {
+    pub(crate) fn new(list: &'static str, index: usize) -> At {
+        At {
+            list,
+            index,
+            inner: None,
+        }
+    }
+
+    pub(crate) fn inner(self, list: &'static str, index: usize) -> At {
+        At {
+            inner: Some((list, index)),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.list, self.index)?;
+        match self.inner {
+            Some((list, j)) => write!(f, ".{list}[{j}]"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Names an entity in messages: ``plan `pro` ``, formatted only when needed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Named<'a> {
+    pub kind: &'static str,
+    pub id: &'a str,
+}
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind, self.id)
+    }
+}
+
 /// Collects violations while validating, so that every one is reported, not just the first.
 #[derive(Debug)]
 pub(crate) struct Violations {

@@ -53,12 +53,12 @@ impl Evaluator {
         let Some(r) = &self.cache else {
             return Vec::new();
         };
-        let catalog = self.prepared.catalog();
+        let features = self.prepared.features();
         r.effective
             .iter()
             .enumerate()
             .filter(|(_, e)| e.is_some())
-            .filter_map(|(i, _)| catalog.feature_at(i as u32))
+            .filter_map(|(i, _)| features.at(i as u32))
             .map(|f| {
                 let check = Check {
                     feature_id: &f.id,

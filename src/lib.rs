@@ -29,6 +29,7 @@
 //! ## Modules, by rule
 //!
 //! - [`catalog`]: catalog types and validation (section 1); plans flattened once.
+//! - [`features`]: the feature table, the id index every check starts with.
 //! - [`entitlement`]: entitlement fields by feature type.
 //! - [`customer`]: customer state and its validation (section 2).
 //! - [`resolve`]: effective entitlements at an instant (section 3).
@@ -53,6 +54,8 @@ pub mod decide;
 pub mod entitlement;
 pub mod error;
 pub mod evaluator;
+pub mod features;
+mod number;
 pub mod period;
 pub mod resolve;
 pub mod snapshot;
@@ -67,6 +70,7 @@ pub use customer::CustomerState;
 pub use decide::{decide, Check, CheckKind, Decision, DeniedReason, Fallback};
 pub use error::{Error, ErrorCode, Result};
 pub use evaluator::Evaluator;
+pub use features::FeatureTable;
 pub use resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
 pub use snapshot::{BuildOptions, Snapshot, SnapshotInfo};
 pub use time::Timestamp;

@@ -9,7 +9,8 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{FeatureIdx, ValidCatalog};
+use crate::catalog::ValidCatalog;
+use crate::features::{FeatureIdx, FeatureTable};
 use crate::customer::{self, CustomerState, PromotionTerms};
 use crate::entitlement::{Amount, Behavior, Terms};
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,7 @@ pub(crate) struct UsageEntry {
 /// A customer validated against a catalog and compiled for resolution.
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    catalog: Arc<ValidCatalog>,
+    features: Arc<FeatureTable>,
     state: CustomerState,
     subscriptions: Vec<SubscriptionTerms>,
     promotions: Vec<PromotionTerms>,
@@ -87,41 +88,68 @@ impl Resolution {
 
 impl Prepared {
     /// Validates `state` against `catalog` (code `invalid_customer`) and compiles it.
-    pub fn new(catalog: Arc<ValidCatalog>, state: CustomerState) -> Result<Prepared> {
-        let promotions = customer::validate(&catalog, &state)?;
+    /// `catalog` may be a `&ValidCatalog` or an `Arc<ValidCatalog>`; only its feature
+    /// table is kept (shared, not copied).
+    pub fn new(catalog: impl AsRef<ValidCatalog>, state: CustomerState) -> Result<Prepared> {
+        let catalog = catalog.as_ref();
+        let promotions = customer::validate(catalog, &state)?;
+        let granted = state
+            .subscriptions
+            .iter()
+            .map(|sub| combine_plan_and_addons(catalog, sub))
+            .collect();
+        Ok(Prepared::from_compiled(
+            catalog.features().clone(),
+            state,
+            granted,
+            promotions,
+        ))
+    }
+
+    /// Assembles a prepared customer from parts already validated: `granted[i]` is
+    /// what subscription `i` gives (plan and add-ons combined), sorted by feature.
+    pub(crate) fn from_compiled(
+        features: Arc<FeatureTable>,
+        state: CustomerState,
+        granted: Vec<Vec<(FeatureIdx, Terms)>>,
+        promotions: Vec<PromotionTerms>,
+    ) -> Prepared {
         let subscriptions = state
             .subscriptions
             .iter()
-            .map(|sub| SubscriptionTerms {
+            .zip(granted)
+            .map(|(sub, terms)| SubscriptionTerms {
                 window: sub.granting_window(),
                 anchor: sub.start_date,
-                terms: combine_plan_and_addons(&catalog, sub),
+                terms,
             })
             .collect();
-        let mut usage = vec![None; catalog.feature_count()];
+        let mut usage = vec![None; features.len()];
         for u in &state.usage {
-            if let Some(slot) = catalog
-                .feature_idx(&u.feature_id)
-                .and_then(|i| usage.get_mut(i as usize))
-            {
+            if let Some(slot) = features.idx(&u.feature_id).and_then(|i| usage.get_mut(i as usize)) {
                 *slot = Some(UsageEntry {
                     current: u.current_usage,
                     period_start: u.period_start,
                 });
             }
         }
-        Ok(Prepared {
-            catalog,
+        Prepared {
+            features,
             state,
             subscriptions,
             promotions,
             usage,
-        })
+        }
     }
 
-    /// The catalog it was validated against.
-    pub fn catalog(&self) -> &Arc<ValidCatalog> {
-        &self.catalog
+    /// The feature table of the catalog it was validated against.
+    pub fn features(&self) -> &Arc<FeatureTable> {
+        &self.features
+    }
+
+    /// What each subscription gives, plan and add-ons combined, in subscription order.
+    pub(crate) fn granted(&self) -> impl Iterator<Item = &[(FeatureIdx, Terms)]> {
+        self.subscriptions.iter().map(|s| s.terms.as_slice())
     }
 
     /// The customer state as given (usage as last set, see [`Prepared::add_usage`]).
@@ -131,7 +159,7 @@ impl Prepared {
 
     /// Effective entitlements at `now` (sections 3.3 and 3.4).
     pub fn resolve(&self, now: Timestamp) -> Resolution {
-        let n = self.catalog.feature_count();
+        let n = self.features.len();
         let mut best: Vec<Option<(Terms, Timestamp)>> = vec![None; n];
         let mut from = Timestamp::MIN;
         let mut until: Option<Timestamp> = None;
@@ -247,12 +275,12 @@ impl Prepared {
     ) -> Result<UsageReport> {
         let bad = |m: String| Error::new(ErrorCode::InvalidArgument, "featureId", m);
         let idx = self
-            .catalog
-            .feature_idx(feature_id)
+            .features
+            .idx(feature_id)
             .ok_or_else(|| bad(format!("unknown feature `{feature_id}`")))?;
         if self
-            .catalog
-            .feature_at(idx)
+            .features
+            .at(idx)
             .is_none_or(|f| f.feature_type != FeatureType::Metered)
         {
             return Err(bad(format!("feature `{feature_id}` is not metered")));

@@ -1,26 +1,30 @@
 //! Snapshots (API section 1): everything needed to answer every check for one customer
 //! of one environment, offline, at any instant.
 //!
-//! Content: metadata, the slice of the catalog the customer uses (its plans with their
-//! ancestors, its add-ons, their products) plus **every feature definition** of the
-//! catalog, and the customer state. Keeping all features (small: id and type) is what
-//! makes a snapshot answer exactly as the catalog would: a check of a feature the
-//! customer lacks is `NoFeatureEntitlementInSubscription`, not `FeatureNotFound`.
+//! Content: metadata; every feature definition of the catalog (small, and what makes a
+//! check of a feature the customer lacks answer `NoFeatureEntitlementInSubscription`
+//! exactly as the server would, rather than `FeatureNotFound`); the slice of the catalog
+//! the customer uses, *compiled*: for each subscription, what its plan (with ancestors)
+//! and add-ons give per feature, plus a summary (id, product, name, parent) of those
+//! plans and add-ons; and the customer state. Compiled terms are what the evaluator runs
+//! on, so decoding needs no plan walk and no catalog validation.
 //!
-//! Binary form: `MAGIC` (4 bytes), format version (u16 LE), CRC-32 of the payload (u32
-//! LE), then the postcard payload. Decoding checks each in turn and then validates the
-//! content exactly as a catalog and customer are validated, so foreign, truncated,
-//! corrupt or future bytes are an error, never a panic and never a wrong answer.
+//! Binary form: [`MAGIC`] (4 bytes), format version (u16 LE), CRC-32 of the payload (u32
+//! LE), then the postcard payload. Decoding checks each in turn, then every index,
+//! number and rule the evaluator relies on, so foreign, truncated, corrupt or future
+//! bytes are an error, never a panic and never a wrong answer.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
+use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, ValidCatalog};
+use crate::catalog::{feature_table, Feature, FeatureType, Meter, ValidCatalog};
 use crate::crc32::crc32;
-use crate::customer::CustomerState;
-use crate::error::{Error, ErrorCode, Result};
+use crate::customer::{self, CustomerState};
+use crate::entitlement::{Amount, Reset, ResetAnchor, ResetPeriod, Terms};
+use crate::error::{Error, ErrorCode, Result, Violations};
+use crate::features::{FeatureIdx, FeatureTable};
 use crate::resolve::Prepared;
 use crate::time::Timestamp;
 
@@ -32,7 +36,7 @@ const HEADER_LEN: usize = 4 + 2 + 4;
 
 /// A snapshot's metadata.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SnapshotInfo {
     /// The customer it answers for.
     pub customer_id: String,
@@ -62,19 +66,61 @@ pub struct BuildOptions<'a> {
     pub now: Timestamp,
 }
 
+/// A plan or add-on the customer uses, as named in the catalog.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PackageSummary {
+    /// Plan or add-on id.
+    pub id: String,
+    /// Its product.
+    #[serde(default)]
+    pub product_id: Option<String>,
+    /// Its display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// A plan's parent.
+    #[serde(default)]
+    pub parent_plan_id: Option<String>,
+}
+
+/// Compiled terms of one feature. `F` is the feature's index in binary form and its
+/// id in JSON, so that the JSON form reads on its own.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireTerms<F> {
+    feature_id: F,
+    /// `None` = unlimited (and always for boolean features).
+    #[serde(default, with = "crate::number::compact_opt")]
+    limit: Option<f64>,
+    #[serde(default)]
+    soft_limit: bool,
+    #[serde(default)]
+    reset_period: Option<ResetPeriod>,
+    #[serde(default)]
+    reset_anchor: Option<ResetAnchor>,
+}
+
 /// The serialized content. Generic so that encoding borrows and decoding owns.
 #[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Content<I, C, S> {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Content<I, Fs, P, G, C> {
     info: I,
-    catalog: C,
-    customer: S,
+    features: Fs,
+    plans: P,
+    addons: P,
+    /// Per subscription (same order): what its plan and add-ons give.
+    granted: G,
+    customer: C,
 }
+
+type Owned<F> = Content<SnapshotInfo, Vec<Feature>, Vec<PackageSummary>, Vec<Vec<WireTerms<F>>>, CustomerState>;
 
 /// A decoded (or freshly built) snapshot, prepared for evaluation.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     info: SnapshotInfo,
+    plans: Vec<PackageSummary>,
+    addons: Vec<PackageSummary>,
     prepared: Prepared,
 }
 
@@ -82,13 +128,8 @@ impl Snapshot {
     /// Builds the snapshot of `state` against `catalog`. Fails with `invalid_customer`
     /// when the state does not fit the catalog.
     pub fn build(catalog: &ValidCatalog, state: CustomerState, opts: BuildOptions<'_>) -> Result<Snapshot> {
-        // Validate against the whole catalog first, so errors speak of the real catalog.
-        crate::customer::validate(catalog, &state)?;
-        let slice = ValidCatalog::new(slice_for(catalog.catalog(), &state)).map_err(|e| Error {
-            code: ErrorCode::InvalidCatalog,
-            violations: e.violations,
-        })?;
-        let prepared = Prepared::new(Arc::new(slice), state)?;
+        let prepared = Prepared::new(catalog, state)?;
+        let (plans, addons) = used_packages(catalog, prepared.state());
         let valid_until = prepared.resolve(opts.now).valid_until();
         Ok(Snapshot {
             info: SnapshotInfo {
@@ -99,6 +140,8 @@ impl Snapshot {
                 issued_at: opts.now,
                 valid_until,
             },
+            plans,
+            addons,
             prepared,
         })
     }
@@ -106,6 +149,16 @@ impl Snapshot {
     /// The metadata.
     pub fn info(&self) -> &SnapshotInfo {
         &self.info
+    }
+
+    /// The plans the customer's subscriptions use, with their ancestors.
+    pub fn plans(&self) -> &[PackageSummary] {
+        &self.plans
+    }
+
+    /// The add-ons the customer's subscriptions hold.
+    pub fn addons(&self) -> &[PackageSummary] {
+        &self.addons
     }
 
     /// The prepared customer, ready for an [`crate::Evaluator`].
@@ -118,22 +171,52 @@ impl Snapshot {
         (self.info, self.prepared)
     }
 
-    fn content(&self) -> Content<&SnapshotInfo, &Catalog, &CustomerState> {
+    fn content<F>(
+        &self,
+        key: impl Fn(FeatureIdx) -> F,
+    ) -> Content<&SnapshotInfo, &[Feature], &[PackageSummary], Vec<Vec<WireTerms<F>>>, &CustomerState> {
+        let granted = self
+            .prepared
+            .granted()
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|&(f, t)| WireTerms {
+                        feature_id: key(f),
+                        limit: match t.amount {
+                            Amount::Unlimited => None,
+                            Amount::Limited(n) => Some(n),
+                        },
+                        soft_limit: t.soft,
+                        reset_period: t.reset.map(|r| r.period),
+                        reset_anchor: t.reset.map(|r| r.anchor),
+                    })
+                    .collect()
+            })
+            .collect();
         Content {
             info: &self.info,
-            catalog: self.prepared.catalog().catalog(),
+            features: self.prepared.features().as_slice(),
+            plans: &self.plans,
+            addons: &self.addons,
+            granted,
             customer: self.prepared.state(),
         }
     }
 
     /// The binary form: header and postcard payload.
     pub fn encode(&self) -> Vec<u8> {
-        let payload = postcard::to_allocvec(&self.content()).unwrap_or_default();
-        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        let mut out = Vec::with_capacity(1024);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&crc32(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
+        out.extend_from_slice(&[0; 4]);
+        // Serializing our own types into a Vec cannot fail; an empty payload would
+        // only fail to decode, never decode wrongly.
+        let mut out = postcard::to_extend(&self.content(|f| f), out).unwrap_or_default();
+        let crc = crc32(out.get(HEADER_LEN..).unwrap_or_default());
+        if let Some(slot) = out.get_mut(6..HEADER_LEN) {
+            slot.copy_from_slice(&crc.to_le_bytes());
+        }
         out
     }
 
@@ -154,32 +237,27 @@ impl Snapshot {
             version.get(1).copied().unwrap_or(0),
         ]);
         if version != FORMAT_VERSION {
-            return Err(Error::new(
-                ErrorCode::UnsupportedSnapshotVersion,
-                "",
-                format!(
-                    "snapshot format version {version} is not supported (this build reads version {FORMAT_VERSION})"
-                ),
-            ));
+            return Err(unsupported(version.into()));
         }
         let mut crc_bytes = [0u8; 4];
         crc_bytes.copy_from_slice(crc);
         if u32::from_le_bytes(crc_bytes) != crc32(payload) {
             return Err(bad("snapshot is corrupt or truncated: checksum mismatch"));
         }
-        let (content, rest): (Content<SnapshotInfo, Catalog, CustomerState>, &[u8]) =
-            postcard::take_from_bytes(payload)
-                .map_err(|e| bad(&format!("snapshot payload does not decode: {e}")))?;
+        let (content, rest): (Owned<FeatureIdx>, &[u8]) = postcard::take_from_bytes(payload)
+            .map_err(|e| bad(&format!("snapshot payload does not decode: {e}")))?;
         if !rest.is_empty() {
             return Err(bad("snapshot has trailing bytes"));
         }
-        Snapshot::from_content(content)
+        Snapshot::from_content(content, |_, f| Some(*f))
     }
 
-    /// The JSON form: the same content in camelCase, dates as RFC 3339 strings, absent
-    /// fields left out.
+    /// The JSON form: the same content in camelCase, features named by id, dates as
+    /// RFC 3339 strings, absent fields left out, plus `formatVersion`.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut value = serde_json::to_value(self.content()).unwrap_or(serde_json::Value::Null);
+        let features = self.prepared.features();
+        let content = self.content(|f| features.at(f).map_or("", |f| f.id.as_str()));
+        let mut value = serde_json::to_value(content).unwrap_or(serde_json::Value::Null);
         strip_nulls(&mut value);
         if let serde_json::Value::Object(map) = &mut value {
             map.insert("formatVersion".into(), FORMAT_VERSION.into());
@@ -189,103 +267,188 @@ impl Snapshot {
 
     /// Parses and validates the JSON form.
     pub fn from_json(json: &str) -> Result<Snapshot> {
-        let mut value: serde_json::Value = serde_json::from_str(json)
-            .map_err(|e| Error::new(ErrorCode::InvalidSnapshot, "", format!("snapshot JSON does not parse: {e}")))?;
-        if let serde_json::Value::Object(map) = &mut value {
-            match map.remove("formatVersion").and_then(|v| v.as_u64()) {
-                Some(v) if v == u64::from(FORMAT_VERSION) => {}
-                Some(v) => {
-                    return Err(Error::new(
-                        ErrorCode::UnsupportedSnapshotVersion,
-                        "formatVersion",
-                        format!("snapshot format version {v} is not supported"),
-                    ))
-                }
-                None => return Err(Error::new(ErrorCode::InvalidSnapshot, "formatVersion", "snapshot JSON has no formatVersion")),
+        let mut value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            Error::new(ErrorCode::InvalidSnapshot, "", format!("snapshot JSON does not parse: {e}"))
+        })?;
+        let version = value
+            .as_object_mut()
+            .and_then(|m| m.remove("formatVersion"))
+            .and_then(|v| v.as_u64());
+        match version {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => return Err(unsupported(v)),
+            None => {
+                return Err(Error::new(
+                    ErrorCode::InvalidSnapshot,
+                    "formatVersion",
+                    "snapshot JSON has no formatVersion",
+                ))
             }
         }
-        let content: Content<SnapshotInfo, Catalog, CustomerState> =
-            serde_path_to_error::deserialize(value)
-                .map_err(|e| Error::from_json(ErrorCode::InvalidSnapshot, e))?;
-        Snapshot::from_content(content)
+        let content: Owned<String> = serde_path_to_error::deserialize(value)
+            .map_err(|e| Error::from_json(ErrorCode::InvalidSnapshot, e))?;
+        Snapshot::from_content(content, |table, id| table.idx(id))
     }
 
-    fn from_content(content: Content<SnapshotInfo, Catalog, CustomerState>) -> Result<Snapshot> {
-        let as_snapshot_error = |e: Error| Error {
-            code: ErrorCode::InvalidSnapshot,
-            violations: e.violations,
-        };
-        if content.info.customer_id != content.customer.id {
-            return Err(Error::new(
-                ErrorCode::InvalidSnapshot,
-                "customerId",
-                "snapshot customerId does not match its customer state",
-            ));
+    /// Validates decoded content and prepares it. `key` maps a wire feature key to an index.
+    fn from_content<F>(
+        content: Owned<F>,
+        key: impl Fn(&FeatureTable, &F) -> Option<FeatureIdx>,
+    ) -> Result<Snapshot> {
+        let mut v = Violations::new(ErrorCode::InvalidSnapshot);
+        let Content {
+            info,
+            features,
+            plans,
+            addons,
+            granted,
+            customer: state,
+        } = content;
+        if info.customer_id != state.id {
+            v.push("info.customerId", "snapshot customerId does not match its customer state");
         }
-        let catalog = ValidCatalog::new(content.catalog).map_err(as_snapshot_error)?;
-        let prepared = Prepared::new(Arc::new(catalog), content.customer).map_err(as_snapshot_error)?;
+        let features = feature_table(features, &mut v);
+        if granted.len() != state.subscriptions.len() {
+            v.push("granted", "snapshot has not one entry of granted terms per subscription");
+        }
+        let plan_ids: HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+        let addon_ids: HashSet<&str> = addons.iter().map(|a| a.id.as_str()).collect();
+        for (i, sub) in state.subscriptions.iter().enumerate() {
+            if !plan_ids.contains(sub.plan_id.as_str()) {
+                v.push(
+                    format!("customer.subscriptions[{i}].planId"),
+                    format!("plan `{}` is not among the snapshot's plans", sub.plan_id),
+                );
+            }
+            for (j, a) in sub.addons.iter().enumerate() {
+                if !addon_ids.contains(a.addon_id.as_str()) || a.quantity == 0 {
+                    v.push(
+                        format!("customer.subscriptions[{i}].addons[{j}]"),
+                        format!("add-on `{}` is not among the snapshot's add-ons", a.addon_id),
+                    );
+                }
+            }
+        }
+        let mut compiled = Vec::with_capacity(granted.len());
+        for (i, terms) in granted.iter().enumerate() {
+            let mut out: Vec<(FeatureIdx, Terms)> = Vec::with_capacity(terms.len());
+            for (j, t) in terms.iter().enumerate() {
+                let idx = key(&features, &t.feature_id);
+                let fits = idx.and_then(|f| Some((f, features.at(f)?))).and_then(|(f, feature)| {
+                    let prev_ok = out.last().is_none_or(|&(p, _)| p < f);
+                    let terms = wire_terms(feature, t)?;
+                    prev_ok.then_some((f, terms))
+                });
+                match fits {
+                    Some(pair) => out.push(pair),
+                    None => v.push(
+                        format!("granted[{i}][{j}]"),
+                        "granted terms name an unknown feature, repeat one, or do not fit its type",
+                    ),
+                }
+            }
+            compiled.push(out);
+        }
+        let mut cv = Violations::new(ErrorCode::InvalidSnapshot);
+        let promotions = customer::validate_features(&features, &state, &mut cv);
+        if let Err(e) = cv.finish(()) {
+            for violation in e.violations {
+                v.push(format!("customer.{}", violation.path), violation.message);
+            }
+        }
+        v.finish(())?;
         Ok(Snapshot {
-            info: content.info,
-            prepared,
+            info,
+            plans,
+            addons,
+            prepared: Prepared::from_compiled(Arc::new(features), state, compiled, promotions),
         })
     }
 }
 
-/// The part of `catalog` that `state` uses: every feature, the subscribed plans and
-/// their ancestors, the held add-ons (their compatible plans cut to those kept), and
-/// the products of both.
-fn slice_for(catalog: &Catalog, state: &CustomerState) -> Catalog {
-    let mut plans: HashSet<&str> = HashSet::new();
+fn unsupported(version: u64) -> Error {
+    Error::new(
+        ErrorCode::UnsupportedSnapshotVersion,
+        "",
+        format!("snapshot format version {version} is not supported (this build reads version {FORMAT_VERSION})"),
+    )
+}
+
+/// Terms read from a snapshot, if they fit the feature's type as validated terms do.
+fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
+    let amount = match t.limit {
+        None => Amount::Unlimited,
+        Some(x) if !x.is_finite() => return None,
+        Some(x) => Amount::Limited(x),
+    };
+    let reset = match (t.reset_period, t.reset_anchor) {
+        (None, None) => None,
+        (Some(period), Some(anchor)) => Some(Reset { period, anchor }),
+        _ => return None,
+    };
+    let ok = match feature.feature_type {
+        FeatureType::Boolean => amount == Amount::Unlimited && !t.soft_limit && reset.is_none(),
+        FeatureType::Numeric => !t.soft_limit && reset.is_none(),
+        FeatureType::Metered => {
+            let limit_ok = !matches!(amount, Amount::Limited(x) if x < 0.0);
+            let reset_ok = match reset {
+                None => true,
+                Some(r) => {
+                    feature.meter == Some(Meter::Incremental)
+                        && (r.anchor.weekday_offset().is_none() || r.period == ResetPeriod::Week)
+                }
+            };
+            limit_ok && reset_ok
+        }
+    };
+    ok.then_some(Terms {
+        amount,
+        soft: t.soft_limit,
+        reset,
+    })
+}
+
+/// Summaries of the plans (with ancestors) and add-ons that `state` uses, catalog order.
+fn used_packages(catalog: &ValidCatalog, state: &CustomerState) -> (Vec<PackageSummary>, Vec<PackageSummary>) {
+    let mut plan_ids: HashSet<&str> = HashSet::default();
     for sub in &state.subscriptions {
-        let mut next = Some(sub.plan_id.as_str());
-        while let Some(id) = next {
-            if !plans.insert(id) {
+        let mut next = catalog.plan(&sub.plan_id);
+        while let Some(plan) = next {
+            if !plan_ids.insert(plan.id.as_str()) {
                 break;
             }
-            next = catalog
-                .plans
-                .iter()
-                .find(|p| p.id == id)
-                .and_then(|p| p.parent_plan_id.as_deref());
+            next = plan.parent_plan_id.as_deref().and_then(|p| catalog.plan(p));
         }
     }
-    let addons: HashSet<&str> = state
+    let addon_ids: HashSet<&str> = state
         .subscriptions
         .iter()
         .flat_map(|s| s.addons.iter().map(|a| a.addon_id.as_str()))
         .collect();
-    let kept_plans: Vec<_> = catalog
+    let c = catalog.catalog();
+    let plans = c
         .plans
         .iter()
-        .filter(|p| plans.contains(p.id.as_str()))
-        .cloned()
-        .collect();
-    let kept_addons: Vec<_> = catalog
-        .addons
-        .iter()
-        .filter(|a| addons.contains(a.id.as_str()))
-        .map(|a| {
-            let mut a = a.clone();
-            a.compatible_plan_ids.retain(|p| plans.contains(p.as_str()));
-            a
+        .filter(|p| plan_ids.contains(p.id.as_str()))
+        .map(|p| PackageSummary {
+            id: p.id.clone(),
+            product_id: p.product_id.clone(),
+            display_name: p.display_name.clone(),
+            parent_plan_id: p.parent_plan_id.clone(),
         })
         .collect();
-    let products: HashSet<&str> = kept_plans
+    let addons = c
+        .addons
         .iter()
-        .filter_map(|p| p.product_id.as_deref())
-        .chain(kept_addons.iter().filter_map(|a| a.product_id.as_deref()))
+        .filter(|a| addon_ids.contains(a.id.as_str()))
+        .map(|a| PackageSummary {
+            id: a.id.clone(),
+            product_id: a.product_id.clone(),
+            display_name: a.display_name.clone(),
+            parent_plan_id: None,
+        })
         .collect();
-    Catalog {
-        features: catalog.features.clone(),
-        products: catalog
-            .products
-            .iter()
-            .filter(|p| products.contains(p.id.as_str()))
-            .cloned()
-            .collect(),
-        plans: kept_plans,
-        addons: kept_addons,
-    }
+    (plans, addons)
 }
 
 /// Removes `null` members of every object, so that absent fields are absent.

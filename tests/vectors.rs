@@ -1,5 +1,6 @@
-//! Runs every spec vector in `tests/vectors/` (copies of `../shared/spec/vectors/`) and,
-//! when `EXTRA_VECTORS` names a folder, every JSON file there too.
+//! Runs every spec vector in `tests/vectors/` (copies of `../shared/spec/vectors/`), the
+//! project's own vectors in `tests/vectors-extra/` (same format), and, when
+//! `EXTRA_VECTORS` names a folder, every JSON file there too.
 //!
 //! Each case is decided twice: straight from catalog + customer, and through a snapshot
 //! built, encoded to bytes, decoded and evaluated; both must match `expect` and each
@@ -16,7 +17,8 @@ use edge_entitlements::{
 use serde_json::Value;
 
 fn vector_files() -> Vec<PathBuf> {
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("tests/vectors"), root.join("tests/vectors-extra")];
     if let Some(extra) = std::env::var_os("EXTRA_VECTORS") {
         dirs.push(PathBuf::from(extra));
     }

@@ -1,1 +1,89 @@
-//! The Cloudflare Worker face (feature `worker`): HTTP API, Durable Object, KV.
+//! The Cloudflare Worker face (feature `worker`): the HTTP API of `spec/API.md`
+//! section 3 over the core, with catalogs in KV and one Durable Object per customer.
+//!
+//! - [`routes`]: thin handlers (authenticate, decode, call, encode);
+//! - [`customer_object`]: the customer's Durable Object (state, usage, idempotency, live);
+//! - [`customer_store`]: its SQLite tables; [`catalog_store`]: catalogs in KV;
+//! - [`auth`], [`token`]: server keys and customer tokens; [`live`]: WebSocket push;
+//! - [`body`], [`errors`], [`ident`], [`protocol`]: bodies, errors, names, Worker-to-object calls.
+//!
+//! See `docs/worker.md` for the choices the contract leaves open.
+
+pub mod auth;
+pub mod body;
+pub mod catalog_store;
+#[allow(missing_docs, reason = "the #[durable_object] macro generates undocumented wasm-bindgen glue")]
+pub mod customer_object;
+pub mod customer_store;
+pub mod errors;
+pub mod ident;
+pub mod live;
+pub mod protocol;
+pub mod routes;
+pub mod token;
+
+use worker::{event, Context, Env, Method, Request, Response};
+
+use self::auth::AuthConfig;
+use self::errors::{json_ok, ApiError, ApiResult};
+use self::routes::Ctx;
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    match route(&mut req, &env).await {
+        Ok(res) => Ok(res),
+        Err(e) => e.to_response(),
+    }
+}
+
+fn method_not_allowed(allowed: &str) -> ApiError {
+    ApiError::new(405, "method_not_allowed", format!("allowed: {allowed}"))
+}
+
+/// Dispatches by path and method.
+async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
+    let path = req.path();
+    let segments = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(ident::pct_decode)
+        .collect::<Option<Vec<String>>>()
+        .ok_or_else(|| ApiError::bad_request("bad_path", "the path has a bad percent escape"))?;
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let ctx = Ctx {
+        env,
+        auth: AuthConfig::from_env(env),
+        now_ms: worker::Date::now().as_millis(),
+    };
+    let method = req.method();
+    match (segments.as_slice(), method) {
+        (["v1", "health"], Method::Get | Method::Head) => routes::health(),
+        (["v1", "health"], _) => Err(method_not_allowed("GET")),
+        (["v1", "catalog"], Method::Put) => routes::put_catalog(&ctx, req).await,
+        (["v1", "catalog"], Method::Get) => routes::get_catalog(&ctx, req).await,
+        (["v1", "catalog"], _) => Err(method_not_allowed("GET, PUT")),
+        (["v1", "usage"], Method::Post) => routes::usage(&ctx, req).await,
+        (["v1", "check"], Method::Post) => routes::check(&ctx, req).await,
+        (["v1", "usage" | "check"], _) => Err(method_not_allowed("POST")),
+        (["v1", "customers", id, rest @ ..], m) => {
+            let id = ident::customer_id(id)?.to_string();
+            match (rest, m) {
+                ([], Method::Put) => routes::put_customer(&ctx, req, &id).await,
+                ([], Method::Get) => routes::get_customer(&ctx, req, &id).await,
+                ([], _) => Err(method_not_allowed("GET, PUT")),
+                (["tokens"], Method::Post) => routes::mint_token(&ctx, req, &id).await,
+                (["snapshot"], Method::Get) => routes::snapshot(&ctx, req, &id).await,
+                (["live"], Method::Get) => routes::live(&ctx, req, &id).await,
+                (["tokens"], _) => Err(method_not_allowed("POST")),
+                (["snapshot" | "live"], _) => Err(method_not_allowed("GET")),
+                _ => Err(not_found()),
+            }
+        }
+        ([""], Method::Get) => json_ok(200, &serde_json::json!({ "name": "edge-entitlements", "api": "/v1" })),
+        _ => Err(not_found()),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("not_found", "no such route")
+}

@@ -1,0 +1,402 @@
+// The public API of the npm package `edge-entitlements`, over the raw wasm exports.
+//
+// This file is a wasm-bindgen snippet: the Rust side imports `makeError` from it, so
+// `EntitlementsError` is made in this one place whether the error starts in Rust or
+// here. It imports nothing: the package entry (`index.js`, written by
+// scripts/build-pkg.sh) hands it the raw exports with `bind`, and so can the
+// browser tests.
+//
+// A check crosses into wasm once: `RawEngine.check(index, kind, requested, now)`
+// returns flags and leaves its numbers in a Float64Array over wasm memory; the
+// result object is built here with only the fields it has.
+
+/** An invalid input: a catalog, a customer state, snapshot bytes or an argument. */
+export class EntitlementsError extends Error {
+  constructor(code, message, path, details) {
+    super(message);
+    this.name = "EntitlementsError";
+    /** Stable code: `invalid_catalog`, `invalid_customer`, `invalid_snapshot`, ... */
+    this.code = code;
+    if (typeof path === "string" && path !== "") {
+      /** Path of the (first) offending field, e.g. `plans[1].parentPlanId`. */
+      this.path = path;
+    }
+    /** Every violation found: `[{ path, message }]`. */
+    this.details = Array.isArray(details) ? details : [{ path: path || "", message }];
+  }
+}
+
+/** Called by Rust (src/wasm/error.rs): the one conversion of a core error. */
+export function makeError(code, message, path, detailsJson) {
+  let details;
+  try {
+    details = JSON.parse(detailsJson);
+  } catch {
+    details = undefined;
+  }
+  return new EntitlementsError(code, message, path ?? undefined, details);
+}
+
+let raw = null;
+let tables = null;
+
+/**
+ * Connects this module to the raw wasm exports:
+ * `{ newEngine(), validateCatalog(json), buildSnapshot(...), memory(), tables() }`.
+ */
+export function bind(rawExports) {
+  raw = rawExports;
+  tables = null;
+}
+
+function rawApi() {
+  if (raw === null) {
+    throw new EntitlementsError("not_initialized", "edge-entitlements is not initialized: call `init()` or `initSync()` first");
+  }
+  if (tables === null) {
+    tables = JSON.parse(raw.tables());
+  }
+  return raw;
+}
+
+// Flags of RawEngine.check (src/wasm/engine.rs, mod `flag`).
+const HAS_ACCESS = 1;
+const IS_FALLBACK = 1 << 1;
+const FEATURE = 1 << 2;
+const REASON_SHIFT = 3;
+const UNLIMITED_SHIFT = 6;
+const VALUE = 1 << 8;
+const USAGE_LIMIT = 1 << 9;
+const CURRENT_USAGE = 1 << 10;
+const REQUESTED_USAGE = 1 << 11;
+const PERIOD_SHIFT = 12;
+const ANCHOR = 1 << 15;
+const START = 1 << 16;
+const END = 1 << 17;
+
+const BOOLEAN = 0;
+const NUMERIC = 1;
+const METERED = 2;
+const NO_FEATURE = 0xffffffff;
+
+function toJson(value, what) {
+  if (typeof value === "string") return value;
+  if (value === null || typeof value !== "object") {
+    throw new EntitlementsError(`invalid_${what}`, `${what} must be an object`);
+  }
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new EntitlementsError(`invalid_${what}`, `${what} is not JSON-serializable: ${e && e.message}`);
+  }
+}
+
+function millis(date, name) {
+  const ms = date instanceof Date ? date.getTime() : date;
+  if (typeof ms !== "number" || !Number.isFinite(ms)) {
+    throw new EntitlementsError("invalid_argument", `\`${name}\` must be a Date or a number of milliseconds`, name);
+  }
+  return ms;
+}
+
+/** Validates a catalog; throws `EntitlementsError` (`invalid_catalog`) with every violation. */
+export function validateCatalog(catalog) {
+  rawApi().validateCatalog(toJson(catalog, "catalog"));
+}
+
+/**
+ * Builds a customer's binary snapshot: `options` = `{ environment, version,
+ * catalogVersion?, now? }` (`now`: a Date or ms; default the current time).
+ */
+export function buildSnapshot(catalog, customerState, options) {
+  const api = rawApi();
+  const opts = options ?? {};
+  if (typeof opts.environment !== "string") {
+    throw new EntitlementsError("invalid_argument", "`environment` must be a string", "environment");
+  }
+  const version = opts.version;
+  const catalogVersion = opts.catalogVersion ?? 0;
+  if (typeof version !== "number") {
+    throw new EntitlementsError("invalid_argument", "`version` must be a whole number from 0 to 2^53-1", "version");
+  }
+  if (typeof catalogVersion !== "number") {
+    throw new EntitlementsError("invalid_argument", "`catalogVersion` must be a whole number from 0 to 2^53-1", "catalogVersion");
+  }
+  const now = opts.now === undefined ? Date.now() : millis(opts.now, "now");
+  return api.buildSnapshot(
+    toJson(catalog, "catalog"),
+    toJson(customerState, "customer"),
+    opts.environment,
+    version,
+    catalogVersion,
+    now,
+  );
+}
+
+/** A caller's fallback as a result (Decision::fallback in src/decide.rs). */
+function fallbackResult(fallback, feature) {
+  if (fallback === undefined || fallback === null) {
+    const r = { hasAccess: false, isFallback: true, accessDeniedReason: "Unknown" };
+    if (feature !== undefined) r.feature = feature;
+    return r;
+  }
+  const r = { hasAccess: fallback.hasAccess === true, isFallback: true };
+  if (feature !== undefined) r.feature = feature;
+  if (typeof fallback.value === "number") r.value = fallback.value;
+  if (typeof fallback.isUnlimited === "boolean") r.isUnlimited = fallback.isUnlimited;
+  if (typeof fallback.usageLimit === "number") r.usageLimit = fallback.usageLimit;
+  return r;
+}
+
+/**
+ * The Dates of check results: shared between results of the same period (a check builds
+ * no Date while the period stays the same), so they refuse to change.
+ */
+class ReadOnlyDate extends Date {}
+for (const name of Object.getOwnPropertyNames(Date.prototype)) {
+  if (name.startsWith("set")) {
+    Object.defineProperty(ReadOnlyDate.prototype, name, {
+      value() {
+        throw new TypeError(`entitlement result dates are shared and read-only: copy with new Date(d) before ${name}`);
+      },
+    });
+  }
+}
+
+function reportListenerError(e) {
+  // As EventTarget does: a failing listener neither stops the others nor the caller.
+  queueMicrotask(() => {
+    throw e;
+  });
+}
+
+/** Evaluates one customer's entitlements locally from its snapshot. */
+export class EntitlementsClient {
+  #engine = null;
+  #view = null;
+  #features = null; // Map: featureId -> { idx, feature }
+  #byIdx = null; // feature objects by index
+  #info = null;
+  #fallbacks = new Map();
+  #now;
+  #listeners = new Set();
+
+  /**
+   * `options.entitlementsFallback`: `{ [featureId]: { hasAccess, value?, usageLimit?,
+   * isUnlimited? } }`; `options.now`: a function returning the current Date (tests).
+   */
+  constructor(options) {
+    const opts = options ?? {};
+    const fallbacks = opts.entitlementsFallback;
+    if (fallbacks !== undefined && fallbacks !== null) {
+      for (const id of Object.keys(fallbacks)) this.#fallbacks.set(id, fallbacks[id]);
+    }
+    const now = opts.now;
+    this.#now = typeof now === "function" ? () => +now() : Date.now;
+  }
+
+  /**
+   * Applies a binary snapshot (Uint8Array or ArrayBuffer): `true` when applied,
+   * `false` when older than the one held (same customer and environment). Throws
+   * `EntitlementsError` for bytes that are not a snapshot; the held one is kept.
+   * Listeners are called after each applied snapshot.
+   */
+  applySnapshot(bytes) {
+    const api = rawApi();
+    const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+    if (!(data instanceof Uint8Array)) {
+      throw new EntitlementsError("invalid_snapshot", "a snapshot must be a Uint8Array or an ArrayBuffer");
+    }
+    if (this.#engine === null) {
+      this.#engine = api.newEngine();
+    }
+    if (!this.#engine.apply(data)) return false;
+    const byIdx = JSON.parse(this.#engine.featuresJson()).map((f) => Object.freeze(f));
+    const features = new Map();
+    for (let i = 0; i < byIdx.length; i++) {
+      features.set(byIdx[i].id, {
+        idx: i,
+        feature: byIdx[i],
+        anchorMs: NaN,
+        anchor: null,
+        startMs: NaN,
+        start: null,
+        endMs: NaN,
+        end: null,
+      });
+    }
+    this.#byIdx = byIdx;
+    this.#features = features;
+    const info = JSON.parse(this.#engine.infoJson());
+    const out = this.#out();
+    this.#engine.infoDates();
+    info.issuedAt = out[0];
+    if (Number.isNaN(out[1])) delete info.validUntil;
+    else info.validUntil = out[1];
+    this.#info = info;
+    const current = this.snapshotInfo;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(current);
+      } catch (e) {
+        reportListenerError(e);
+      }
+    }
+    return true;
+  }
+
+  /** The held snapshot's metadata (dates as Date), or `null` before the first snapshot. */
+  get snapshotInfo() {
+    const i = this.#info;
+    if (i === null) return null;
+    const r = {
+      customerId: i.customerId,
+      environment: i.environment,
+      version: i.version,
+      catalogVersion: i.catalogVersion,
+      issuedAt: new Date(i.issuedAt),
+    };
+    if (i.validUntil !== undefined) r.validUntil = new Date(i.validUntil);
+    return r;
+  }
+
+  /** `{ featureId, options?: { fallback? } }` */
+  getBooleanEntitlement(params) {
+    const options = params.options;
+    return this.#check(params.featureId, BOOLEAN, 0, options == null ? undefined : options.fallback);
+  }
+
+  /** `{ featureId, options?: { fallback? } }` */
+  getNumericEntitlement(params) {
+    const options = params.options;
+    return this.#check(params.featureId, NUMERIC, 0, options == null ? undefined : options.fallback);
+  }
+
+  /** `{ featureId, options?: { requestedUsage?, fallback? } }` */
+  getMeteredEntitlement(params) {
+    const options = params.options;
+    if (options == null) return this.#check(params.featureId, METERED, 0, undefined);
+    const requested = options.requestedUsage;
+    return this.#check(
+      params.featureId,
+      METERED,
+      requested == null ? 0 : typeof requested === "number" ? requested : NaN,
+      options.fallback,
+    );
+  }
+
+  /** Every entitlement of the customer at the current time, in catalog order. */
+  getEntitlements() {
+    if (this.#info === null) return [];
+    const pairs = this.#engine.entitled(this.#now());
+    const results = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const feature = this.#byIdx[pairs[i]];
+      results.push(this.#check(feature.id, pairs[i + 1], 0, undefined));
+    }
+    return results;
+  }
+
+  /**
+   * Adds `amount` of local usage of a metered feature, counted until the next applied
+   * snapshot. Returns `{ currentUsage, usagePeriodStart?, usagePeriodEnd? }`, or `null`
+   * without a snapshot. Throws `EntitlementsError` (`invalid_argument`) for a feature
+   * that is not metered or an amount that is not a finite number.
+   */
+  recordUsage(featureId, amount) {
+    if (this.#info === null) return null;
+    if (typeof featureId !== "string") {
+      throw new EntitlementsError("invalid_argument", "`featureId` must be a string", "featureId");
+    }
+    if (typeof amount !== "number" || !Number.isFinite(amount)) {
+      throw new EntitlementsError("invalid_argument", "`amount` must be a finite number", "amount");
+    }
+    const windowed = this.#engine.recordUsage(featureId, amount, this.#now());
+    const out = this.#out();
+    const r = { currentUsage: out[2] };
+    if (windowed) {
+      r.usagePeriodStart = new Date(out[5]);
+      r.usagePeriodEnd = new Date(out[6]);
+    }
+    return r;
+  }
+
+  /** Calls `listener(snapshotInfo)` after each applied snapshot; returns a function that removes it. */
+  addListener(listener) {
+    if (typeof listener !== "function") {
+      throw new EntitlementsError("invalid_argument", "a listener must be a function", "listener");
+    }
+    this.#listeners.add(listener);
+    return () => this.removeListener(listener);
+  }
+
+  /** Removes a listener added with `addListener`. */
+  removeListener(listener) {
+    this.#listeners.delete(listener);
+  }
+
+  /** The output slots, re-viewed when wasm memory has grown (which detaches the old view). */
+  #out() {
+    let view = this.#view;
+    if (view === null || view.byteLength === 0) {
+      view = new Float64Array(raw.memory().buffer, this.#engine.outPtr(), 8);
+      this.#view = view;
+    }
+    return view;
+  }
+
+  #fallbackFor(featureId, given) {
+    return given !== undefined && given !== null ? given : this.#fallbacks.get(featureId);
+  }
+
+  #check(featureId, kind, requested, fallback) {
+    if (this.#info === null) return fallbackResult(this.#fallbackFor(featureId, fallback), undefined);
+    const entry = this.#features.get(featureId);
+    const flags = this.#engine.check(entry === undefined ? NO_FEATURE : entry.idx, kind, requested, this.#now());
+    const feature = (flags & FEATURE) !== 0 && entry !== undefined ? entry.feature : undefined;
+    if ((flags & IS_FALLBACK) !== 0) return fallbackResult(this.#fallbackFor(featureId, fallback), feature);
+    const r = { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false };
+    const reason = (flags >>> REASON_SHIFT) & 7;
+    if (reason !== 0) r.accessDeniedReason = tables.reasons[reason];
+    if (feature !== undefined) r.feature = feature;
+    if ((flags & 0x3ffff00) === 0 && ((flags >>> UNLIMITED_SHIFT) & 3) === 0) return r;
+    let out = this.#view;
+    if (out === null || out.byteLength === 0) out = this.#out();
+    if ((flags & VALUE) !== 0) r.value = out[0];
+    const unlimited = (flags >>> UNLIMITED_SHIFT) & 3;
+    if (unlimited !== 0) r.isUnlimited = unlimited === 3;
+    if ((flags & USAGE_LIMIT) !== 0) r.usageLimit = out[1];
+    if ((flags & CURRENT_USAGE) !== 0) r.currentUsage = out[2];
+    if ((flags & REQUESTED_USAGE) !== 0) r.requestedUsage = out[3];
+    const period = (flags >>> PERIOD_SHIFT) & 7;
+    if (period !== 0) r.resetPeriod = tables.resetPeriods[period];
+    if ((flags & (ANCHOR | START | END)) !== 0 && entry !== undefined) {
+      // Per feature, the last Dates made: reused while the period is the same.
+      if ((flags & ANCHOR) !== 0) {
+        const ms = out[4];
+        if (entry.anchorMs !== ms) {
+          entry.anchorMs = ms;
+          entry.anchor = new ReadOnlyDate(ms);
+        }
+        r.usagePeriodAnchor = entry.anchor;
+      }
+      if ((flags & START) !== 0) {
+        const ms = out[5];
+        if (entry.startMs !== ms) {
+          entry.startMs = ms;
+          entry.start = new ReadOnlyDate(ms);
+        }
+        r.usagePeriodStart = entry.start;
+      }
+      if ((flags & END) !== 0) {
+        const ms = out[6];
+        if (entry.endMs !== ms) {
+          entry.endMs = ms;
+          entry.end = new ReadOnlyDate(ms);
+        }
+        r.usagePeriodEnd = entry.end;
+      }
+    }
+    return r;
+  }
+}

@@ -1,0 +1,162 @@
+// Types of the npm package `edge-entitlements` (src/wasm + js/client.js). Checked by
+// `tsc --noEmit -p tests/ts` against a usage file, and the shapes by the Node tests.
+
+export { default, initSync } from "./edge_entitlements.js";
+export type { InitInput, InitOutput, SyncInitInput } from "./edge_entitlements.js";
+
+/** Stable error codes. */
+export type EntitlementsErrorCode =
+  | "invalid_catalog"
+  | "invalid_customer"
+  | "invalid_snapshot"
+  | "unsupported_snapshot_version"
+  | "invalid_argument"
+  | "not_initialized";
+
+/** One thing wrong with an input. */
+export interface Violation {
+  /** JSON path from the root of the input, e.g. `plans[1].parentPlanId`; `""` for the whole input. */
+  path: string;
+  message: string;
+}
+
+/** An invalid input. A check never throws: a denial is an answer. */
+export declare class EntitlementsError extends Error {
+  readonly name: "EntitlementsError";
+  readonly code: EntitlementsErrorCode;
+  /** Path of the first offending field, when there is one. */
+  readonly path?: string;
+  /** Every violation found. */
+  readonly details: Violation[];
+}
+
+export type FeatureType = "boolean" | "numeric" | "metered";
+export type Meter = "incremental" | "fluctuating";
+export type ResetPeriod = "hour" | "day" | "week" | "month" | "year";
+export type AccessDeniedReason =
+  | "CustomerNotFound"
+  | "CustomerIsArchived"
+  | "FeatureNotFound"
+  | "NoActiveSubscription"
+  | "NoFeatureEntitlementInSubscription"
+  | "RequestedUsageExceedingLimit"
+  | "Unknown";
+
+/** The feature part of a result (shared and frozen: do not mutate). */
+export interface EntitlementFeature {
+  readonly id: string;
+  readonly type: FeatureType;
+  readonly meter?: Meter;
+  readonly units?: string;
+  readonly unitsPlural?: string;
+  readonly displayName?: string;
+}
+
+/** A caller's answer for a feature when no snapshot is loaded or the check asks for another type. */
+export interface EntitlementFallback {
+  hasAccess: boolean;
+  value?: number;
+  usageLimit?: number;
+  isUnlimited?: boolean;
+}
+
+interface EntitlementBase {
+  hasAccess: boolean;
+  isFallback: boolean;
+  accessDeniedReason?: AccessDeniedReason;
+  feature?: EntitlementFeature;
+}
+
+export interface BooleanEntitlement extends EntitlementBase {}
+
+export interface NumericEntitlement extends EntitlementBase {
+  /** Absent when unlimited or not granted. */
+  value?: number;
+  isUnlimited?: boolean;
+}
+
+export interface MeteredEntitlement extends EntitlementBase {
+  /** Absent when unlimited or not granted. */
+  usageLimit?: number;
+  isUnlimited?: boolean;
+  currentUsage?: number;
+  requestedUsage?: number;
+  resetPeriod?: ResetPeriod;
+  usagePeriodAnchor?: Date;
+  usagePeriodStart?: Date;
+  usagePeriodEnd?: Date;
+}
+
+/** Any result, as in `getEntitlements()`. */
+export type Entitlement = BooleanEntitlement | NumericEntitlement | MeteredEntitlement;
+
+export interface SnapshotInfo {
+  customerId: string;
+  environment: string;
+  version: number;
+  catalogVersion: number;
+  issuedAt: Date;
+  /** The next instant at which some answer changes by itself; absent if never. */
+  validUntil?: Date;
+}
+
+export interface UsageRecorded {
+  currentUsage: number;
+  usagePeriodStart?: Date;
+  usagePeriodEnd?: Date;
+}
+
+export interface EntitlementsClientOptions {
+  /** Fallbacks by feature id. */
+  entitlementsFallback?: Record<string, EntitlementFallback>;
+  /** The current time (for tests); default `Date.now()`. */
+  now?: () => Date;
+}
+
+export interface CheckOptions {
+  fallback?: EntitlementFallback;
+}
+
+export interface MeteredCheckOptions extends CheckOptions {
+  /** Usage about to be consumed (non-negative; default 0). */
+  requestedUsage?: number;
+}
+
+export declare class EntitlementsClient {
+  constructor(options?: EntitlementsClientOptions);
+  /** `true` if applied, `false` if older than the one held. Throws `EntitlementsError` on bad bytes. */
+  applySnapshot(bytes: Uint8Array | ArrayBuffer): boolean;
+  getBooleanEntitlement(params: { featureId: string; options?: CheckOptions }): BooleanEntitlement;
+  getNumericEntitlement(params: { featureId: string; options?: CheckOptions }): NumericEntitlement;
+  getMeteredEntitlement(params: { featureId: string; options?: MeteredCheckOptions }): MeteredEntitlement;
+  getEntitlements(): Entitlement[];
+  /** Optimistic local usage until the next applied snapshot; `null` without a snapshot. */
+  recordUsage(featureId: string, amount: number): UsageRecorded | null;
+  readonly snapshotInfo: SnapshotInfo | null;
+  /** Called after each applied snapshot; returns a function that removes the listener. */
+  addListener(listener: (info: SnapshotInfo) => void): () => void;
+  removeListener(listener: (info: SnapshotInfo) => void): void;
+}
+
+/** A catalog (SEMANTICS section 1); validated by the engine. */
+export type Catalog = Record<string, unknown>;
+/** A customer state (SEMANTICS section 2); validated by the engine. */
+export type CustomerState = Record<string, unknown>;
+
+export interface BuildSnapshotOptions {
+  environment: string;
+  /** Monotonic: higher is newer. */
+  version: number;
+  catalogVersion?: number;
+  /** Issue instant; default the current time. */
+  now?: Date | number;
+}
+
+/** Throws `EntitlementsError` (`invalid_catalog`) with every violation. */
+export declare function validateCatalog(catalog: Catalog): void;
+/** The customer's binary snapshot. Throws `EntitlementsError` on bad input. */
+export declare function buildSnapshot(
+  catalog: Catalog,
+  customerState: CustomerState,
+  options: BuildSnapshotOptions,
+): Uint8Array;

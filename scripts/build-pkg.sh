@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the npm package `edge-entitlements` into pkg/ (wasm-pack --target web), so the
+# same files load in browsers (`await init()`) and Node (`initSync({ module: bytes })`).
+#
+#   scripts/build-pkg.sh            release build + wasm-opt (npm binaryen)
+#   PKG_DEV=1 scripts/build-pkg.sh  debug build, no wasm-opt (faster)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# wasm-opt from npm binaryen (Debian's is too old; wasm-pack would try GitHub without one).
+export PATH="$PWD/node_modules/.bin:$PATH"
+command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run npm install (binaryen)" >&2; exit 1; }
+command -v wasm-pack >/dev/null || { echo "wasm-pack missing: run scripts/setup.sh wasm" >&2; exit 1; }
+
+# Own target dir and size-tuned profile: the Worker build shares target/ and its own flags.
+export CARGO_TARGET_DIR="${PKG_TARGET_DIR:-$PWD/target/npm}"
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${PKG_OPT_LEVEL:-z}"
+export CARGO_PROFILE_RELEASE_PANIC=abort
+
+# wasm-opt is run here rather than by wasm-pack, to choose its flags without
+# touching the shared Cargo.toml metadata.
+mode=(--release)
+[ -n "${PKG_DEV:-}" ] && mode=(--dev)
+rm -rf pkg
+wasm-pack build "${mode[@]}" --no-opt --target web --out-dir pkg --out-name edge_entitlements --no-pack . -- --features wasm
+if [ -z "${PKG_DEV:-}" ]; then
+  wasm-opt "${PKG_WASM_OPT:--Oz}" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    -o pkg/edge_entitlements_bg.wasm pkg/edge_entitlements_bg.wasm
+fi
+
+client=$(cd pkg && ls snippets/*/js/client.js)
+[ -n "$client" ] || { echo "pkg/snippets/*/js/client.js not found" >&2; exit 1; }
+sed "s#__CLIENT__#${client}#g" npm/index.js > pkg/index.js
+cp npm/index.d.ts pkg/index.d.ts
+cp npm/README.md pkg/README.md
+rm -f pkg/.gitignore
+
+node - "$client" <<'NODE'
+const fs = require("fs");
+const cargo = fs.readFileSync("Cargo.toml", "utf8");
+const field = (name) => (cargo.match(new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m")) || [])[1];
+const pkg = {
+  name: "edge-entitlements",
+  version: field("version"),
+  description: field("description"),
+  license: field("license"),
+  repository: { type: "git", url: field("repository") },
+  keywords: ["entitlements", "feature-flags", "billing", "wasm", "edge"],
+  type: "module",
+  main: "index.js",
+  module: "index.js",
+  types: "index.d.ts",
+  exports: {
+    ".": { types: "./index.d.ts", default: "./index.js" },
+    "./edge_entitlements_bg.wasm": "./edge_entitlements_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  files: [
+    "index.js",
+    "index.d.ts",
+    "edge_entitlements.js",
+    "edge_entitlements.d.ts",
+    "edge_entitlements_bg.wasm",
+    "edge_entitlements_bg.wasm.d.ts",
+    "snippets/",
+    "README.md",
+  ],
+  sideEffects: ["./index.js", "./snippets/*"],
+};
+fs.writeFileSync("pkg/package.json", JSON.stringify(pkg, null, 2) + "\n");
+NODE
+
+ls -l pkg

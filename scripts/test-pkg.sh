@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds pkg/ and tests it as users get it: Node tests over the public JS API (every
+# spec vector, fallbacks, errors, ordering, usage, listeners, Dates, bad bytes), the
+# TypeScript declarations against a usage file, and `npm pack` of pkg/.
+#
+#   SKIP_BUILD=1 scripts/test-pkg.sh   reuse the current pkg/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -n "${SKIP_BUILD:-}" ] || bash scripts/build-pkg.sh
+
+echo "== node --test tests/node/" >&2
+node --test tests/node/
+
+echo "== tsc --noEmit -p tests/ts" >&2
+node_modules/.bin/tsc --noEmit -p tests/ts
+
+echo "== npm pack pkg/ (dry run)" >&2
+(cd pkg && npm pack --dry-run --json > ../target/npm-pack.json)
+node -e '
+const [p] = require("./target/npm-pack.json");
+const files = p.files.map((f) => f.path);
+for (const need of ["package.json", "README.md", "index.js", "index.d.ts", "edge_entitlements.js", "edge_entitlements_bg.wasm"]) {
+  if (!files.includes(need)) { console.error(`npm pack lacks ${need}`); process.exit(1); }
+}
+if (!files.some((f) => /^snippets\/.*\/js\/client\.js$/.test(f))) { console.error("npm pack lacks the client snippet"); process.exit(1); }
+if (p.name !== "edge-entitlements") { console.error(`package name is ${p.name}`); process.exit(1); }
+console.log(`npm pack: ${p.name}@${p.version}, ${files.length} files, ${p.size} bytes packed`);
+'

@@ -1,0 +1,89 @@
+//! The feature table: every feature of a catalog and an index from id to position.
+//!
+//! The index stores positions only and compares against the features' own ids, so
+//! building it clones no strings; a lookup is one Fx hash of the id and one compare.
+//! This is the first step of every check, so it is kept this small on purpose.
+
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+
+use crate::catalog::Feature;
+
+/// Index of a feature in its table.
+pub(crate) type FeatureIdx = u32;
+
+type Fx = BuildHasherDefault<FxHasher>;
+
+/// Features with an id index.
+#[derive(Clone, Debug, Default)]
+pub struct FeatureTable {
+    features: Vec<Feature>,
+    index: HashTable<FeatureIdx>,
+}
+
+fn hash(id: &str) -> u64 {
+    Fx::default().hash_one(id)
+}
+
+impl FeatureTable {
+    /// Indexes `features`. Returns the table and the positions of ids that repeat an
+    /// earlier one (the first occurrence is the one indexed).
+    pub(crate) fn new(features: Vec<Feature>) -> (FeatureTable, Vec<usize>) {
+        let mut index = HashTable::with_capacity(features.len());
+        let mut repeats = Vec::new();
+        for (i, f) in features.iter().enumerate() {
+            let h = hash(&f.id);
+            let exists = index
+                .find(h, |&j: &FeatureIdx| {
+                    features.get(j as usize).is_some_and(|g| g.id == f.id)
+                })
+                .is_some();
+            if exists {
+                repeats.push(i);
+            } else {
+                index.insert_unique(h, i as FeatureIdx, |&j| {
+                    features.get(j as usize).map_or(0, |g| hash(&g.id))
+                });
+            }
+        }
+        (FeatureTable { features, index }, repeats)
+    }
+
+    /// Position of the feature `id`.
+    #[inline]
+    pub(crate) fn idx(&self, id: &str) -> Option<FeatureIdx> {
+        self.index
+            .find(hash(id), |&j| {
+                self.features.get(j as usize).is_some_and(|f| f.id == id)
+            })
+            .copied()
+    }
+
+    /// The feature at `idx`.
+    #[inline]
+    pub(crate) fn at(&self, idx: FeatureIdx) -> Option<&Feature> {
+        self.features.get(idx as usize)
+    }
+
+    /// The feature `id`.
+    pub fn get(&self, id: &str) -> Option<&Feature> {
+        self.idx(id).and_then(|i| self.at(i))
+    }
+
+    /// Every feature, in catalog order.
+    pub fn as_slice(&self) -> &[Feature] {
+        &self.features
+    }
+
+    /// How many features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+}

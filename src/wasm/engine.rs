@@ -1,0 +1,276 @@
+//! [`RawEngine`]: one customer's snapshot, evaluated with one boundary crossing per check.
+//!
+//! A check returns a `u32` of flags and writes its numbers into a small `f64` buffer in
+//! wasm memory ([`RawEngine::out_ptr`]), which `js/client.js` reads through a
+//! `Float64Array` to build the result object. No string crosses on the hot path: the
+//! JS side maps feature ids to indexes once per applied snapshot.
+
+use wasm_bindgen::prelude::*;
+
+use crate::catalog::Feature;
+use crate::decide::{Check, CheckKind, Decision, DeniedReason, FeatureRef};
+use crate::entitlement::ResetPeriod;
+use crate::evaluator::{kind_of, Evaluator};
+use crate::resolve::UsageUpdate;
+use crate::snapshot::{Snapshot, SnapshotInfo};
+use crate::time::Timestamp;
+
+use super::error;
+
+/// Result flags of [`RawEngine::check`]; mirrored in `js/client.js`.
+pub mod flag {
+    /// `hasAccess`.
+    pub const HAS_ACCESS: u32 = 1;
+    /// `isFallback`: the JS side answers with the caller's fallback.
+    pub const IS_FALLBACK: u32 = 1 << 1;
+    /// `feature` is present (the JS side holds the feature objects).
+    pub const FEATURE: u32 = 1 << 2;
+    /// `accessDeniedReason`: 3 bits at this shift, index into [`super::REASONS`] + 1.
+    pub const REASON_SHIFT: u32 = 3;
+    /// `isUnlimited`: 2 bits at this shift: 0 absent, 2 false, 3 true.
+    pub const UNLIMITED_SHIFT: u32 = 6;
+    /// `value` in slot 0.
+    pub const VALUE: u32 = 1 << 8;
+    /// `usageLimit` in slot 1.
+    pub const USAGE_LIMIT: u32 = 1 << 9;
+    /// `currentUsage` in slot 2.
+    pub const CURRENT_USAGE: u32 = 1 << 10;
+    /// `requestedUsage` in slot 3.
+    pub const REQUESTED_USAGE: u32 = 1 << 11;
+    /// `resetPeriod`: 3 bits at this shift, index into [`super::PERIODS`] + 1.
+    pub const PERIOD_SHIFT: u32 = 12;
+    /// `usagePeriodAnchor` in slot 4 (ms since the epoch).
+    pub const ANCHOR: u32 = 1 << 15;
+    /// `usagePeriodStart` in slot 5.
+    pub const START: u32 = 1 << 16;
+    /// `usagePeriodEnd` in slot 6.
+    pub const END: u32 = 1 << 17;
+}
+
+/// Denied reasons by code - 1.
+pub const REASONS: [DeniedReason; 7] = [
+    DeniedReason::CustomerNotFound,
+    DeniedReason::CustomerIsArchived,
+    DeniedReason::FeatureNotFound,
+    DeniedReason::NoActiveSubscription,
+    DeniedReason::NoFeatureEntitlementInSubscription,
+    DeniedReason::RequestedUsageExceedingLimit,
+    DeniedReason::Unknown,
+];
+
+/// Reset periods by code - 1.
+pub const PERIODS: [ResetPeriod; 5] = [
+    ResetPeriod::Hour,
+    ResetPeriod::Day,
+    ResetPeriod::Week,
+    ResetPeriod::Month,
+    ResetPeriod::Year,
+];
+
+/// The feature index the JS side passes for an id it does not know.
+const NO_FEATURE: u32 = u32::MAX;
+const OUT_LEN: usize = 8;
+
+/// The snapshot in force.
+#[derive(Debug)]
+struct Held {
+    info: SnapshotInfo,
+    eval: Evaluator,
+    /// Feature ids by index, so that a check by index borrows nothing from `eval`.
+    ids: Vec<String>,
+}
+
+/// One customer's snapshot and its evaluator (internal: use `EntitlementsClient`).
+#[wasm_bindgen(js_name = RawEngine, skip_typescript)]
+#[derive(Debug)]
+pub struct RawEngine {
+    held: Option<Held>,
+    out: Box<[f64; OUT_LEN]>,
+}
+
+impl Default for RawEngine {
+    fn default() -> Self {
+        RawEngine::new()
+    }
+}
+
+#[wasm_bindgen(js_class = RawEngine)]
+impl RawEngine {
+    /// An engine with no snapshot.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> RawEngine {
+        RawEngine {
+            held: None,
+            out: Box::new([0.0; OUT_LEN]),
+        }
+    }
+
+    /// Address of the `f64` output slots in wasm memory (stable for the engine's life).
+    #[wasm_bindgen(js_name = outPtr)]
+    pub fn out_ptr(&self) -> u32 {
+        self.out.as_ptr() as usize as u32
+    }
+
+    /// Decodes and applies a binary snapshot: `true` when applied, `false` when it is
+    /// older than the one held for the same customer and environment. Throws
+    /// `EntitlementsError` (`invalid_snapshot`, `unsupported_snapshot_version`) and then
+    /// keeps the snapshot held.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<bool, JsValue> {
+        let snapshot = Snapshot::decode(bytes).map_err(error::to_js)?;
+        if let Some(held) = &self.held {
+            let (old, new) = (&held.info, snapshot.info());
+            if old.customer_id == new.customer_id && old.environment == new.environment && new.version < old.version {
+                return Ok(false);
+            }
+        }
+        let (info, prepared) = snapshot.into_parts();
+        let ids = prepared.features().as_slice().iter().map(|f| f.id.clone()).collect();
+        self.held = Some(Held {
+            info,
+            eval: Evaluator::new(prepared),
+            ids,
+        });
+        Ok(true)
+    }
+
+    /// The snapshot's features as a JSON array of result `feature` objects, by index.
+    #[wasm_bindgen(js_name = featuresJson)]
+    pub fn features_json(&self) -> String {
+        let features: &[Feature] = match &self.held {
+            Some(h) => h.eval.prepared().features().as_slice(),
+            None => &[],
+        };
+        let refs: Vec<FeatureRef<'_>> = features.iter().map(FeatureRef).collect();
+        serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The held snapshot's metadata as JSON (`null` when none).
+    #[wasm_bindgen(js_name = infoJson)]
+    pub fn info_json(&self) -> String {
+        let info = self.held.as_ref().map(|h| &h.info);
+        serde_json::to_string(&info).unwrap_or_else(|_| "null".into())
+    }
+
+    /// `issuedAt` and `validUntil` of the held snapshot in ms (NaN when absent), in the
+    /// output slots 0 and 1.
+    #[wasm_bindgen(js_name = infoDates)]
+    pub fn info_dates(&mut self) {
+        let ms = |t: Option<Timestamp>| t.map_or(f64::NAN, |t| t.as_millis() as f64);
+        let info = self.held.as_ref().map(|h| &h.info);
+        self.out[0] = ms(info.map(|i| i.issued_at));
+        self.out[1] = ms(info.and_then(|i| i.valid_until));
+    }
+
+    /// Decides a check of feature `idx` (`u32::MAX`: an id not in the snapshot), of
+    /// `kind` (0 boolean, 1 numeric, 2 metered) at `now` (ms since the epoch). Returns
+    /// the flags of [`flag`]; the numbers are in the output slots. Never fails: without a
+    /// snapshot or with an invalid `now`, the answer is the fallback.
+    pub fn check(&mut self, idx: u32, kind: u32, requested: f64, now: f64) -> u32 {
+        let (Some(held), Some(now)) = (self.held.as_mut(), Timestamp::from_millis_f64(now)) else {
+            return flag::IS_FALLBACK;
+        };
+        let kind = match kind {
+            0 => CheckKind::Boolean,
+            1 => CheckKind::Numeric,
+            _ => CheckKind::Metered,
+        };
+        let feature_id = match idx {
+            NO_FEATURE => "",
+            i => held.ids.get(i as usize).map_or("", String::as_str),
+        };
+        let check = Check {
+            feature_id,
+            kind,
+            requested_usage: requested,
+            fallback: None,
+        };
+        pack(&held.eval.check(now, &check), &mut self.out)
+    }
+
+    /// Indexes of the features the customer has an effective entitlement to at `now`,
+    /// in catalog order, each followed by the check kind that matches its type.
+    pub fn entitled(&mut self, now: f64) -> Vec<u32> {
+        let (Some(held), Some(now)) = (self.held.as_mut(), Timestamp::from_millis_f64(now)) else {
+            return Vec::new();
+        };
+        let features = held.eval.prepared().features().clone();
+        held.eval
+            .entitlements(now)
+            .iter()
+            .filter_map(|d| d.feature)
+            .filter_map(|f| {
+                let idx = features.idx(&f.0.id)?;
+                Some([idx, kind_of(f.0.feature_type) as u32])
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Adds `amount` of optimistic local usage of a metered feature at `now`, until the
+    /// next applied snapshot. Returns whether the usage has a period (then slots 5 and 6
+    /// hold its start and end); slot 2 holds the usage now counted. Throws
+    /// `EntitlementsError` (`invalid_argument`) for an unknown or unmetered feature or a
+    /// non-finite amount. Without a snapshot, returns `false` and sets slot 2 to NaN.
+    #[wasm_bindgen(js_name = recordUsage)]
+    pub fn record_usage(&mut self, feature_id: &str, amount: f64, now: f64) -> Result<bool, JsValue> {
+        let Some(held) = self.held.as_mut() else {
+            self.out[2] = f64::NAN;
+            return Ok(false);
+        };
+        let now = Timestamp::from_millis_f64(now).ok_or_else(|| {
+            error::to_js(crate::Error::new(crate::ErrorCode::InvalidArgument, "now", "`now` is not a valid date"))
+        })?;
+        let report = held
+            .eval
+            .record_usage(feature_id, amount, UsageUpdate::Delta, now)
+            .map_err(error::to_js)?;
+        self.out[2] = report.current_usage;
+        if let Some(w) = report.window {
+            self.out[5] = w.start.as_millis() as f64;
+            self.out[6] = w.end.as_millis() as f64;
+        }
+        Ok(report.window.is_some())
+    }
+}
+
+/// Packs a decision into flags and output slots.
+fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
+    let mut f = 0;
+    if d.has_access {
+        f |= flag::HAS_ACCESS;
+    }
+    if d.is_fallback {
+        f |= flag::IS_FALLBACK;
+    }
+    if d.feature.is_some() {
+        f |= flag::FEATURE;
+    }
+    if let Some(r) = d.access_denied_reason {
+        let code = REASONS.iter().position(|x| *x == r).map_or(0, |i| i as u32 + 1);
+        f |= code << flag::REASON_SHIFT;
+    }
+    if let Some(u) = d.is_unlimited {
+        f |= (2 | u32::from(u)) << flag::UNLIMITED_SHIFT;
+    }
+    let mut slot = |bit: u32, i: usize, v: Option<f64>| {
+        if let Some(v) = v {
+            f |= bit;
+            if let Some(s) = out.get_mut(i) {
+                *s = v;
+            }
+        }
+    };
+    let ms = |t: Option<Timestamp>| t.map(|t| t.as_millis() as f64);
+    slot(flag::VALUE, 0, d.value);
+    slot(flag::USAGE_LIMIT, 1, d.usage_limit);
+    slot(flag::CURRENT_USAGE, 2, d.current_usage);
+    slot(flag::REQUESTED_USAGE, 3, d.requested_usage);
+    slot(flag::ANCHOR, 4, ms(d.usage_period_anchor));
+    slot(flag::START, 5, ms(d.usage_period_start));
+    slot(flag::END, 6, ms(d.usage_period_end));
+    if let Some(p) = d.reset_period {
+        let code = PERIODS.iter().position(|x| *x == p).map_or(0, |i| i as u32 + 1);
+        f |= code << flag::PERIOD_SHIFT;
+    }
+    f
+}

@@ -1,0 +1,467 @@
+//! The Durable Object of one customer of one environment (named `env:customerId`):
+//! the single writer of its state, usage counters, idempotency keys and live clients.
+//!
+//! Atomicity: every operation first awaits what it needs from outside (the request
+//! body, the catalog from KV), then runs its read-check-write as one synchronous block
+//! over SQLite storage and in-memory caches. No other request of this object can run
+//! inside that block, so a consuming check never passes a hard limit under concurrency
+//! and a retry of an idempotency key always sees the first answer.
+
+use std::cell::{RefCell, RefMut};
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use worker::{
+    durable_object, DurableObject, Env, Headers, Method, Request, Response, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
+};
+
+use super::catalog_store;
+use super::customer_store::{Store, MAX_IDEMPOTENCY_KEY_BYTES};
+use super::errors::{json_ok, ApiError, ApiResult};
+use super::ident::CustomerRef;
+use super::live;
+use super::protocol::{self, op, CheckItem, Outcome, UsageItem};
+use crate::evaluator::kind_of;
+use crate::{
+    BuildOptions, Check, CheckKind, CustomerState, Decision, DeniedReason, Evaluator, FeatureType,
+    Prepared, Snapshot, Timestamp, UsageReport, UsageUpdate, ValidCatalog,
+};
+
+/// A catalog version and the catalog, parsed and validated once.
+type Cat = (u64, Arc<ValidCatalog>);
+
+/// Idempotency keys older than the retention are purged at most this often.
+const PURGE_EVERY_MS: i64 = 3600 * 1000;
+
+/// A loaded customer, prepared against one catalog version.
+struct Loaded {
+    catalog_version: u64,
+    counter: u64,
+    evaluator: Evaluator,
+}
+
+enum Slot {
+    Missing,
+    Present(Loaded),
+}
+
+#[derive(Default)]
+struct Memory {
+    catalog: Option<Cat>,
+    customer: Option<Slot>,
+    last_purge_ms: i64,
+}
+
+/// The customer object.
+#[durable_object]
+pub struct CustomerObject {
+    state: State,
+    env: Env,
+    store: ApiResult<Store>,
+    memory: RefCell<Memory>,
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(now_ms()).unwrap_or(Timestamp::EPOCH)
+}
+
+impl DurableObject for CustomerObject {
+    fn new(state: State, env: Env) -> Self {
+        let store = Store::open(&state.storage());
+        CustomerObject { state, env, store, memory: RefCell::new(Memory::default()) }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        match self.handle(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => e.to_response(),
+        }
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
+        // A client may ask for the current snapshot again by sending `refresh`.
+        if matches!(&message, WebSocketIncomingMessage::String(s) if s.trim() == "refresh") {
+            if let Ok(Some(who)) = ws.deserialize_attachment::<CustomerRef>() {
+                if let Ok(bytes) = self.current_snapshot_bytes(&who).await {
+                    live::send(&ws, &bytes);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
+    }
+}
+
+impl CustomerObject {
+    async fn handle(&self, mut req: Request) -> ApiResult<Response> {
+        let who = protocol::who(&req)?;
+        let path = req.path();
+        match (req.method(), path.as_str()) {
+            (Method::Get, op::STATE) => self.get_state(),
+            (Method::Put, op::STATE) => {
+                let body = req.text().await?;
+                self.refresh_catalog(&who.env).await?;
+                self.put_state(&who, &body)
+            }
+            (Method::Post, op::USAGE) => {
+                let items: Vec<UsageItem> = req.json().await?;
+                self.refresh_catalog(&who.env).await?;
+                let outcomes = self.usage(&who, items)?;
+                json_ok(200, &serde_json::to_value(outcomes).unwrap_or(Value::Null))
+            }
+            (Method::Post, op::CHECK) => {
+                let item: CheckItem = req.json().await?;
+                self.refresh_catalog(&who.env).await?;
+                json_ok(200, &self.check(&who, &item)?)
+            }
+            (Method::Get, op::SNAPSHOT) => {
+                let header = |n: &str| req.headers().get(n).ok().flatten().unwrap_or_default();
+                let (accept, inm) = (header("accept"), header("if-none-match"));
+                self.refresh_catalog(&who.env).await?;
+                self.snapshot_response(&who, &accept, &inm)
+            }
+            (Method::Get, op::LIVE) => self.live(&who).await,
+            (Method::Post, op::CATALOG_CHANGED) => self.catalog_changed(&who).await,
+            _ => Err(ApiError::not_found("not_found", "unknown customer object operation")),
+        }
+    }
+
+    fn mem(&self) -> ApiResult<RefMut<'_, Memory>> {
+        self.memory
+            .try_borrow_mut()
+            .map_err(|_| ApiError::internal("customer object memory is busy"))
+    }
+
+    fn store(&self) -> ApiResult<&Store> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+
+    /// Brings the cached catalog up to the environment's current version (KV). The
+    /// cache only moves forward, so requests that raced a catalog change never go back.
+    async fn refresh_catalog(&self, env: &str) -> ApiResult<()> {
+        let kv = catalog_store::kv(&self.env)?;
+        let version = catalog_store::current_version(&kv, env).await?;
+        if version == 0 || self.mem()?.catalog.as_ref().is_some_and(|c| c.0 >= version) {
+            return Ok(());
+        }
+        let json = catalog_store::get(&kv, env, version)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("catalog version {version} is missing from KV")))?;
+        let catalog = ValidCatalog::from_json(&json)
+            .map_err(|e| ApiError::internal(format!("stored catalog does not validate: {e}")))?;
+        let mut mem = self.mem()?;
+        if mem.catalog.as_ref().is_none_or(|c| c.0 < version) {
+            mem.catalog = Some((version, Arc::new(catalog)));
+        }
+        Ok(())
+    }
+
+    /// The loaded customer, prepared against the cached catalog (`None`: never `PUT`).
+    fn loaded<'m>(&self, mem: &'m mut Memory) -> ApiResult<Option<(Cat, &'m mut Loaded)>> {
+        let Some(cat) = mem.catalog.clone() else {
+            return Ok(None);
+        };
+        let stale = match &mem.customer {
+            None => true,
+            Some(Slot::Missing) => false,
+            Some(Slot::Present(l)) => l.catalog_version != cat.0,
+        };
+        if stale {
+            mem.customer = Some(match self.store()?.load()? {
+                None => Slot::Missing,
+                Some(stored) => {
+                    let prepared = prepare(&cat, stored.state)?;
+                    Slot::Present(Loaded { catalog_version: cat.0, counter: stored.counter, evaluator: Evaluator::new(prepared) })
+                }
+            });
+        }
+        match &mut mem.customer {
+            Some(Slot::Present(l)) => Ok(Some((cat, l))),
+            _ => Ok(None),
+        }
+    }
+
+    fn get_state(&self) -> ApiResult<Response> {
+        match self.store()?.load()? {
+            None => Err(ApiError::not_found("customer_not_found", "customer does not exist in this environment")),
+            Some(stored) => json_ok(200, &serde_json::to_value(&stored.state).unwrap_or(Value::Null)),
+        }
+    }
+
+    fn put_state(&self, who: &CustomerRef, body: &str) -> ApiResult<Response> {
+        let mut state = CustomerState::from_json(body).map_err(|e| ApiError::from_core(&e))?;
+        let mut mem = self.mem()?;
+        let cat = mem.catalog.clone().ok_or_else(|| {
+            ApiError::new(409, "catalog_not_found", "this environment has no catalog yet: PUT /v1/catalog first")
+        })?;
+        let store = self.store()?;
+        let existing = store.load()?;
+        let created = existing.is_none();
+        let counter = existing.as_ref().map_or(0, |s| s.counter) + 1;
+        state.usage = existing.map(|s| s.state.usage).unwrap_or_default();
+        retain_metered_usage(&cat, &mut state);
+        let prepared = Prepared::new(cat.1.clone(), state).map_err(|e| ApiError::from_core(&e))?;
+        let written = store
+            .save_state(prepared.state())
+            .and_then(|_| store.save_counter(counter))
+            .and_then(|_| store.save_ident(&who.env, &who.customer));
+        if let Err(e) = written {
+            mem.customer = None;
+            return Err(e);
+        }
+        let body = serde_json::to_value(prepared.state()).unwrap_or(Value::Null);
+        let loaded = Loaded { catalog_version: cat.0, counter, evaluator: Evaluator::new(prepared) };
+        self.push(who, &cat, &loaded);
+        mem.customer = Some(Slot::Present(loaded));
+        json_ok(if created { 201 } else { 200 }, &body)
+    }
+
+    fn usage(&self, who: &CustomerRef, items: Vec<UsageItem>) -> ApiResult<Vec<Outcome>> {
+        let now_ms = now_ms();
+        let store = self.store()?;
+        let mut mem = self.mem()?;
+        self.maybe_purge(&mut mem, now_ms);
+        let mut out = Vec::with_capacity(items.len());
+        let mut changed = false;
+        for item in items {
+            let key = item.idempotency_key.as_deref().map(|k| format!("usage:{k}"));
+            if let Some(prev) = key.as_deref().map(|k| store.remembered(k)).transpose()?.flatten() {
+                out.push(Outcome { status: 200, body: serde_json::from_str(&prev).unwrap_or(Value::Null) });
+                continue;
+            }
+            let Some((_, l)) = self.loaded(&mut mem)? else {
+                out.push(error_outcome(&ApiError::customer_not_found(&who.customer)));
+                continue;
+            };
+            let at = item.at_ms.and_then(Timestamp::from_millis).unwrap_or_else(now);
+            match record(store, l, &item.feature_id, item.value, item.update_behavior, at) {
+                Ok(report) => {
+                    changed = true;
+                    let body = report_json(&report);
+                    if let Some(k) = &key {
+                        store.remember(k, &body.to_string(), now_ms)?;
+                    }
+                    out.push(Outcome { status: 200, body });
+                }
+                Err(e) => {
+                    if e.status >= 500 {
+                        mem.customer = None;
+                        return Err(e);
+                    }
+                    out.push(error_outcome(&e));
+                }
+            }
+        }
+        if changed {
+            if let Some((cat, l)) = self.loaded(&mut mem)? {
+                self.push(who, &cat, l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn check(&self, who: &CustomerRef, item: &CheckItem) -> ApiResult<Value> {
+        let now_ms = now_ms();
+        let store = self.store()?;
+        let mut mem = self.mem()?;
+        let key = match (&item.idempotency_key, item.consume) {
+            (Some(k), true) => Some(format!("check:{k}")),
+            _ => None,
+        };
+        if let Some(k) = &key {
+            self.maybe_purge(&mut mem, now_ms);
+            if let Some(prev) = store.remembered(k)? {
+                return Ok(serde_json::from_str(&prev).unwrap_or(Value::Null));
+            }
+        }
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Ok(Decision::denied(DeniedReason::CustomerNotFound).to_json());
+        };
+        let feature = cat.1.feature(&item.feature_id);
+        let kind = feature.map_or(CheckKind::Boolean, |f| kind_of(f.feature_type));
+        let metered = feature.is_some_and(|f| f.feature_type == FeatureType::Metered);
+        let check = Check { feature_id: &item.feature_id, kind, requested_usage: item.requested_usage, fallback: None };
+        let at = Timestamp::from_millis(now_ms).unwrap_or(Timestamp::EPOCH);
+        let (allowed, decision) = {
+            let d = l.evaluator.check(at, &check);
+            (d.has_access, d.to_json())
+        };
+        if item.consume && allowed && metered && item.requested_usage > 0.0 {
+            if let Err(e) = record(store, l, &item.feature_id, item.requested_usage, UsageUpdate::Delta, at) {
+                mem.customer = None;
+                return Err(e);
+            }
+            self.push(who, &cat, l);
+        }
+        if let Some(k) = &key {
+            store.remember(k, &decision.to_string(), now_ms)?;
+        }
+        Ok(decision)
+    }
+
+    fn snapshot_response(&self, who: &CustomerRef, accept: &str, if_none_match: &str) -> ApiResult<Response> {
+        let mut mem = self.mem()?;
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Err(ApiError::customer_not_found(&who.customer));
+        };
+        let version = l.counter + cat.0;
+        let etag = format!("\"{version}\"");
+        let headers = Headers::new();
+        headers.set("etag", &etag)?;
+        headers.set("cache-control", "private, no-cache")?;
+        headers.set("vary", "Accept")?;
+        if etag_matches(if_none_match, &etag) {
+            return Ok(Response::empty()?.with_status(304).with_headers(headers));
+        }
+        let snapshot = build_snapshot(who, &cat, l)?;
+        let (ctype, bytes) = if accept.contains("application/json") {
+            ("application/json; charset=utf-8", snapshot.to_json().to_string().into_bytes())
+        } else {
+            ("application/octet-stream", snapshot.encode())
+        };
+        headers.set("content-type", ctype)?;
+        Ok(Response::from_bytes(bytes)?.with_headers(headers))
+    }
+
+    async fn live(&self, who: &CustomerRef) -> ApiResult<Response> {
+        self.refresh_catalog(&who.env).await?;
+        if self.loaded(&mut *self.mem()?)?.is_none() {
+            return Err(ApiError::customer_not_found(&who.customer));
+        }
+        let kv = catalog_store::kv(&self.env)?;
+        catalog_store::mark_live(&kv, &who.env, &who.customer).await?;
+        let mut mem = self.mem()?;
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Err(ApiError::customer_not_found(&who.customer));
+        };
+        let bytes = build_snapshot(who, &cat, l)?.encode();
+        let pair = WebSocketPair::new()?;
+        self.state.accept_web_socket(&pair.server);
+        pair.server.serialize_attachment(who)?;
+        live::send(&pair.server, &bytes);
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    async fn catalog_changed(&self, who: &CustomerRef) -> ApiResult<Response> {
+        if !live::has_clients(&self.state) {
+            let kv = catalog_store::kv(&self.env)?;
+            catalog_store::unmark_live(&kv, &who.env, &who.customer).await?;
+            return json_ok(200, &json!({ "pushed": false }));
+        }
+        let bytes = self.current_snapshot_bytes(who).await?;
+        live::broadcast(&self.state, &bytes);
+        json_ok(200, &json!({ "pushed": true }))
+    }
+
+    async fn current_snapshot_bytes(&self, who: &CustomerRef) -> ApiResult<Vec<u8>> {
+        self.refresh_catalog(&who.env).await?;
+        let mut mem = self.mem()?;
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Err(ApiError::customer_not_found(&who.customer));
+        };
+        Ok(build_snapshot(who, &cat, l)?.encode())
+    }
+
+    /// Pushes a fresh snapshot to live clients, if any (after every change).
+    fn push(&self, who: &CustomerRef, cat: &Cat, l: &Loaded) {
+        if !live::has_clients(&self.state) {
+            return;
+        }
+        match build_snapshot(who, cat, l) {
+            Ok(s) => live::broadcast(&self.state, &s.encode()),
+            Err(e) => worker::console_error!("snapshot of `{}` not pushed: {}", who.customer, e.message),
+        }
+    }
+
+    fn maybe_purge(&self, mem: &mut Memory, now_ms: i64) {
+        if now_ms - mem.last_purge_ms >= PURGE_EVERY_MS {
+            mem.last_purge_ms = now_ms;
+            if let Ok(store) = self.store() {
+                let _ = store.purge_idempotency(now_ms);
+            }
+        }
+    }
+}
+
+/// Validates `state` against the catalog, keeping only usage of features that are
+/// metered in it (counters of removed features stay stored but do not count).
+fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
+    retain_metered_usage(cat, &mut state);
+    Prepared::new(cat.1.clone(), state).map_err(|e| {
+        let mut err = ApiError::from_core_with_status(409, &e);
+        err.code = "customer_catalog_mismatch".into();
+        err.message = format!("the stored customer no longer fits the catalog: {}", err.message);
+        err
+    })
+}
+
+fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
+    state
+        .usage
+        .retain(|u| cat.1.feature(&u.feature_id).is_some_and(|f| f.feature_type == FeatureType::Metered));
+}
+
+/// Records usage in memory and storage, bumping the change counter.
+fn record(store: &Store, l: &mut Loaded, feature: &str, value: f64, update: UsageUpdate, at: Timestamp) -> ApiResult<UsageReport> {
+    let report = l
+        .evaluator
+        .record_usage(feature, value, update, at)
+        .map_err(|e| ApiError::from_core(&e))?;
+    if let Some(u) = l.evaluator.prepared().state().usage.iter().find(|u| u.feature_id == feature) {
+        store.save_usage(u)?;
+    }
+    l.counter += 1;
+    store.save_counter(l.counter)?;
+    Ok(report)
+}
+
+fn build_snapshot(who: &CustomerRef, cat: &Cat, l: &Loaded) -> ApiResult<Snapshot> {
+    let opts = BuildOptions {
+        environment: &who.env,
+        version: l.counter + cat.0,
+        catalog_version: cat.0,
+        now: now(),
+    };
+    Snapshot::build(&cat.1, l.evaluator.prepared().state().clone(), opts)
+        .map_err(|e| ApiError::from_core_with_status(409, &e))
+}
+
+fn report_json(r: &UsageReport) -> Value {
+    let mut v = json!({ "currentUsage": r.current_usage });
+    if let (Some(w), Value::Object(map)) = (r.window, &mut v) {
+        map.insert("usagePeriodStart".into(), w.start.to_string().into());
+        map.insert("usagePeriodEnd".into(), w.end.to_string().into());
+    }
+    v
+}
+
+fn error_outcome(e: &ApiError) -> Outcome {
+    Outcome { status: e.status, body: e.body() }
+}
+
+/// Whether an `If-None-Match` header matches `etag` (weak comparison, `*` matches).
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(|t| t.trim())
+        .map(|t| t.strip_prefix("W/").unwrap_or(t))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// Whether an idempotency key is acceptable.
+pub fn valid_idempotency_key(k: &str) -> bool {
+    !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_BYTES
+}

@@ -1,0 +1,113 @@
+//! The internal protocol between the Worker and a customer's Durable Object: which
+//! object, which operation (a path on a private origin), and the request bodies.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
+
+use super::errors::{ApiError, ApiResult};
+use super::ident::{pct_decode, pct_encode, CustomerRef};
+use crate::UsageUpdate;
+
+/// The Durable Object binding name.
+pub const BINDING: &str = "CUSTOMERS";
+
+const H_ENV: &str = "x-ee-env";
+const H_CUSTOMER: &str = "x-ee-customer";
+const ORIGIN: &str = "https://customer-object.internal";
+
+/// Operations of the customer object (paths of internal requests).
+pub mod op {
+    /// `PUT` the state (without usage) / `GET` the state with usage.
+    pub const STATE: &str = "/state";
+    /// `POST` an array of [`super::UsageItem`]; answers an array of [`super::Outcome`].
+    pub const USAGE: &str = "/usage";
+    /// `POST` a [`super::CheckItem`]; answers the decision.
+    pub const CHECK: &str = "/check";
+    /// `GET` the snapshot (`Accept`, `If-None-Match` honoured).
+    pub const SNAPSHOT: &str = "/snapshot";
+    /// `GET` with `Upgrade: websocket`: the live stream.
+    pub const LIVE: &str = "/live";
+    /// `POST`: the environment's catalog changed; push to live clients.
+    pub const CATALOG_CHANGED: &str = "/catalog-changed";
+}
+
+/// One usage report, as the object receives it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageItem {
+    /// Metered feature.
+    pub feature_id: String,
+    /// Amount (delta) or level (set).
+    pub value: f64,
+    /// Delta or set.
+    pub update_behavior: UsageUpdate,
+    /// Idempotency key, if any.
+    pub idempotency_key: Option<String>,
+    /// When the usage happened (Unix ms); default: when the object handles it.
+    pub at_ms: Option<i64>,
+}
+
+/// A check, as the object receives it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckItem {
+    /// Feature to check.
+    pub feature_id: String,
+    /// Requested usage (metered), >= 0.
+    pub requested_usage: f64,
+    /// Whether an allowed request adds `requested_usage` in the same step.
+    pub consume: bool,
+    /// Idempotency key of a consuming check.
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer to one usage report: the HTTP status and body it would have alone.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Outcome {
+    /// HTTP status.
+    pub status: u16,
+    /// Body: the report, or an error body.
+    pub body: Value,
+}
+
+/// The object of one customer.
+pub fn stub(env: &Env, who: &CustomerRef) -> ApiResult<Stub> {
+    let ns = env.durable_object(BINDING)?;
+    Ok(ns.id_from_name(&who.object_name())?.get_stub()?)
+}
+
+/// Sends one operation to the object of `who`.
+pub async fn call(
+    env: &Env,
+    who: &CustomerRef,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    headers: &[(&str, String)],
+) -> ApiResult<Response> {
+    let h = Headers::new();
+    h.set(H_ENV, &who.env)?;
+    h.set(H_CUSTOMER, &pct_encode(&who.customer))?;
+    for (k, v) in headers {
+        h.set(k, v)?;
+    }
+    if body.is_some() {
+        h.set("content-type", "application/json")?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method)
+        .with_headers(h)
+        .with_body(body.map(|b| wasm_bindgen::JsValue::from_str(&b)));
+    let req = Request::new_with_init(&format!("{ORIGIN}{path}"), &init)?;
+    Ok(stub(env, who)?.fetch_with_request(req).await?)
+}
+
+/// The customer an internal request is for.
+pub fn who(req: &Request) -> ApiResult<CustomerRef> {
+    let get = |name: &str| req.headers().get(name).ok().flatten();
+    match (get(H_ENV), get(H_CUSTOMER).as_deref().and_then(pct_decode)) {
+        (Some(env), Some(customer)) => Ok(CustomerRef { env, customer }),
+        _ => Err(ApiError::bad_request("bad_internal_request", "missing customer headers")),
+    }
+}

@@ -1,0 +1,72 @@
+// Type-checks the package's declarations (pkg/index.d.ts) against how they are used:
+// `tsc --noEmit -p tests/ts`. Never run; the lines marked @ts-expect-error must fail.
+import init, {
+  initSync,
+  EntitlementsClient,
+  EntitlementsError,
+  buildSnapshot,
+  validateCatalog,
+  type BooleanEntitlement,
+  type Entitlement,
+  type MeteredEntitlement,
+  type NumericEntitlement,
+  type SnapshotInfo,
+  type UsageRecorded,
+} from "../../pkg/index.js";
+
+export async function browser(): Promise<void> {
+  await init();
+}
+
+export function node(bytes: Uint8Array): void {
+  initSync({ module: bytes });
+}
+
+export function use(catalog: Record<string, unknown>, customer: Record<string, unknown>): number {
+  validateCatalog(catalog);
+  const bytes: Uint8Array = buildSnapshot(catalog, customer, { environment: "production", version: 1, now: new Date() });
+  buildSnapshot(catalog, customer, { environment: "production", version: 2, catalogVersion: 3, now: Date.now() });
+  // @ts-expect-error: version is required
+  buildSnapshot(catalog, customer, { environment: "production" });
+
+  const client = new EntitlementsClient({
+    entitlementsFallback: { "api-calls": { hasAccess: true, usageLimit: 10 } },
+    now: () => new Date(),
+  });
+  new EntitlementsClient();
+  const applied: boolean = client.applySnapshot(bytes);
+  client.applySnapshot(bytes.buffer as ArrayBuffer);
+
+  const b: BooleanEntitlement = client.getBooleanEntitlement({ featureId: "sso" });
+  const n: NumericEntitlement = client.getNumericEntitlement({ featureId: "seats", options: { fallback: { hasAccess: true, value: 3 } } });
+  const m: MeteredEntitlement = client.getMeteredEntitlement({ featureId: "api-calls", options: { requestedUsage: 1 } });
+  // @ts-expect-error: requestedUsage is a number
+  client.getMeteredEntitlement({ featureId: "api-calls", options: { requestedUsage: "1" } });
+
+  const end: Date | undefined = m.usagePeriodEnd;
+  const limit: number | undefined = m.usageLimit;
+  const value: number | undefined = n.value;
+  const reason: string | undefined = b.accessDeniedReason;
+  if (b.accessDeniedReason === "NoActiveSubscription" || m.resetPeriod === "month") {
+    console.log(b.feature?.displayName, m.feature?.type === "metered");
+  }
+  const all: Entitlement[] = client.getEntitlements();
+  const recorded: UsageRecorded | null = client.recordUsage("api-calls", 1);
+  const info: SnapshotInfo | null = client.snapshotInfo;
+  const issued: Date | undefined = info?.issuedAt;
+  const off = client.addListener((i: SnapshotInfo) => console.log(i.version, i.validUntil?.getTime()));
+  off();
+  const listener = (i: SnapshotInfo) => console.log(i.customerId);
+  client.addListener(listener);
+  client.removeListener(listener);
+
+  try {
+    validateCatalog({});
+  } catch (e) {
+    if (e instanceof EntitlementsError) {
+      const code: "invalid_catalog" | string = e.code;
+      console.log(code, e.path, e.details.map((d) => `${d.path}: ${d.message}`), e.message);
+    }
+  }
+  return [applied, end, limit, value, reason, all, recorded, issued].length;
+}

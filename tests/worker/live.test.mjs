@@ -1,0 +1,114 @@
+// The live stream: the current snapshot at once, a fresh one after each change to the
+// customer and after a catalog change, decoded with the npm package when pkg/ is built.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import { startWorker, client, CATALOG, customer, uniqueId, DEV_KEY, loadPkg, nextMessage } from "./helpers.mjs";
+
+let w, api, pkg;
+before(async () => {
+  w = await startWorker();
+  api = client(w.url, DEV_KEY);
+  await api.put("/v1/catalog", CATALOG);
+  pkg = await loadPkg();
+});
+after(async () => w?.stop());
+
+function connect(path) {
+  const ws = new WebSocket(new URL(path, w.url.replace(/^http/, "ws")));
+  const first = nextMessage(ws, (_d, bin) => bin, 5000);
+  return new Promise((resolve, reject) => {
+    ws.on("open", () => resolve({ ws, first }));
+    ws.on("error", reject);
+  });
+}
+
+/** Usage of `featureId` in a pushed snapshot: with the npm package if built, else from the JSON snapshot. */
+async function usageIn(bytes, id, featureId) {
+  if (pkg) {
+    const c = new pkg.EntitlementsClient();
+    assert.equal(c.applySnapshot(new Uint8Array(bytes)), true);
+    return c.getMeteredEntitlement({ featureId }).currentUsage;
+  }
+  assert.equal(Buffer.from(bytes.subarray(0, 4)).toString(), "EEsn");
+  const json = await api.get(`/v1/customers/${id}/snapshot`, { accept: "application/json" });
+  return json.body.customer.usage.find((u) => u.featureId === featureId)?.currentUsage ?? 0;
+}
+
+test(`usage reaches a connected client within 500 ms (decoded with ${"pkg/ if built"})`, async (t) => {
+  if (!pkg) t.diagnostic("pkg/ not built: confirming pushed usage through the JSON snapshot");
+  const id = uniqueId();
+  await api.put(`/v1/customers/${id}`, customer(id));
+  const token = (await api.post(`/v1/customers/${id}/tokens`, {})).body.token;
+  const { ws, first } = await connect(`v1/customers/${id}/live?token=${token}`);
+  try {
+    const initial = await first;
+    assert.equal(initial.isBinary, true);
+    assert.equal(await usageIn(initial.data, id, "api-calls"), 0);
+
+    const pushed = nextMessage(ws, (_d, bin) => bin, 2000);
+    const start = performance.now();
+    const r = await api.post("/v1/usage", { customerId: id, featureId: "api-calls", value: 42 });
+    assert.equal(r.status, 200);
+    const msg = await pushed;
+    const latency = msg.at - start;
+    t.diagnostic(`push latency ${latency.toFixed(1)} ms (request sent to message received)`);
+    assert.ok(latency < 500, `pushed after ${latency} ms`);
+    assert.equal(await usageIn(msg.data, id, "api-calls"), 42);
+
+    const consumed = nextMessage(ws, (_d, bin) => bin, 2000);
+    await api.post("/v1/check", { customerId: id, featureId: "api-calls", requestedUsage: 8, consume: true });
+    assert.equal(await usageIn((await consumed).data, id, "api-calls"), 50);
+
+    const sub = nextMessage(ws, (_d, bin) => bin, 2000);
+    await api.put(`/v1/customers/${id}`, customer(id, "free"));
+    const afterSub = await sub;
+    if (pkg) {
+      const c = new pkg.EntitlementsClient();
+      c.applySnapshot(new Uint8Array(afterSub.data));
+      assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).hasAccess, false, "plan change pushed");
+    }
+  } finally {
+    ws.close();
+  }
+});
+
+test("a catalog change is pushed to connected clients", async () => {
+  const id = uniqueId();
+  await api.put(`/v1/customers/${id}`, customer(id));
+  const { ws, first } = await connect(`v1/customers/${id}/live?token=${(await api.post(`/v1/customers/${id}/tokens`, {})).body.token}`);
+  try {
+    await first;
+    const pushed = nextMessage(ws, (_d, bin) => bin, 2000);
+    const catalog = structuredClone(CATALOG);
+    catalog.plans[0].entitlements[0].usageLimit = 2000;
+    const put = await api.put("/v1/catalog", catalog);
+    assert.equal(put.status, 200);
+    const msg = await pushed;
+    if (pkg) {
+      const c = new pkg.EntitlementsClient();
+      c.applySnapshot(new Uint8Array(msg.data));
+      assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).usageLimit, 2000);
+      assert.equal(c.snapshotInfo.catalogVersion ?? put.body.catalogVersion, put.body.catalogVersion);
+    } else {
+      assert.equal(Buffer.from(msg.data.subarray(0, 4)).toString(), "EEsn");
+    }
+  } finally {
+    ws.close();
+    await api.put("/v1/catalog", CATALOG);
+  }
+});
+
+test("live needs an upgrade and an existing customer", async () => {
+  const r = await api.get(`/v1/customers/${uniqueId()}/live`);
+  assert.equal(r.status, 426);
+  const missing = await new Promise((resolve) => {
+    const ws = new WebSocket(new URL(`v1/customers/${uniqueId("ghost")}/live`, w.url.replace(/^http/, "ws")), {
+      headers: { authorization: `Bearer ${DEV_KEY}` },
+    });
+    ws.on("open", () => { ws.close(); resolve(101); });
+    ws.on("unexpected-response", (_q, res) => resolve(res.statusCode));
+    ws.on("error", () => {});
+  });
+  assert.equal(missing, 404);
+});
