@@ -76,7 +76,9 @@ fn benches(c: &mut Criterion) {
     c.bench_function("snapshot/build (50-feature catalog)", |b| {
         b.iter(|| Snapshot::build(black_box(&catalog), customer.clone(), options()).unwrap())
     });
-    c.bench_function("snapshot/encode", |b| b.iter(|| black_box(snapshot.encode())));
+    c.bench_function("snapshot/encode", |b| {
+        b.iter(|| black_box(snapshot.encode()))
+    });
     c.bench_function("snapshot/decode + prepare", |b| {
         b.iter(|| Snapshot::decode(black_box(&bytes)).unwrap())
     });

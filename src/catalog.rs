@@ -9,9 +9,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{FeatureIdx, FeatureTable};
 use crate::entitlement::{validate_terms, Behavior, EntitlementSpec, Origin, Terms};
 use crate::error::{At, Error, ErrorCode, Named, Result, Violations};
+use crate::features::{FeatureIdx, FeatureTable};
 
 /// A feature's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -167,7 +167,6 @@ pub struct Catalog {
     pub addons: Vec<Addon>,
 }
 
-
 /// An add-on entitlement, compiled.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct AddonTerms {
@@ -245,7 +244,12 @@ impl ValidCatalog {
                 path,
                 &mut v,
             );
-            own_terms.push(terms.into_iter().map(|(f, t, _)| (f, t)).collect::<Vec<_>>());
+            own_terms.push(
+                terms
+                    .into_iter()
+                    .map(|(f, t, _)| (f, t))
+                    .collect::<Vec<_>>(),
+            );
         }
         let parents: Vec<Option<usize>> = catalog
             .plans
@@ -332,7 +336,8 @@ impl ValidCatalog {
 
     /// The plan `id`.
     pub fn plan(&self, id: &str) -> Option<&Plan> {
-        self.plan_idx(id).and_then(|i| self.catalog.plans.get(i as usize))
+        self.plan_idx(id)
+            .and_then(|i| self.catalog.plans.get(i as usize))
     }
 
     pub(crate) fn plan_idx(&self, id: &str) -> Option<u32> {
@@ -349,11 +354,15 @@ impl ValidCatalog {
 
     /// A plan's flattened entitlements (its ancestors' included), sorted by feature.
     pub(crate) fn plan_terms(&self, plan: u32) -> &[(FeatureIdx, Terms)] {
-        self.plan_terms.get(plan as usize).map_or(&[], Vec::as_slice)
+        self.plan_terms
+            .get(plan as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn addon_terms(&self, addon: u32) -> &[AddonTerms] {
-        self.addon_terms.get(addon as usize).map_or(&[], Vec::as_slice)
+        self.addon_terms
+            .get(addon as usize)
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -382,7 +391,10 @@ pub(crate) fn feature_table(features: Vec<Feature>, v: &mut Violations) -> Featu
     let (table, repeats) = FeatureTable::new(features);
     for i in repeats {
         let id = table.as_slice().get(i).map_or("", |f| f.id.as_str());
-        v.push(format!("features[{i}].id"), format!("feature id `{id}` repeats"));
+        v.push(
+            format!("features[{i}].id"),
+            format!("feature id `{id}` repeats"),
+        );
     }
     table
 }
@@ -397,7 +409,10 @@ fn index_ids<'a>(
     let mut index = HashMap::default();
     for (i, id) in ids.enumerate() {
         if id.is_empty() {
-            v.push(format!("{kind_path}[{i}].id"), format!("{kind} id is empty"));
+            v.push(
+                format!("{kind_path}[{i}].id"),
+                format!("{kind} id is empty"),
+            );
         } else if index.insert(id.to_string(), i as u32).is_some() {
             v.push(
                 format!("{kind_path}[{i}].id"),
@@ -466,7 +481,11 @@ pub(crate) fn compile_entitlements(
 }
 
 /// Each plan's ancestry, root last; records every plan that is part of a cycle.
-fn plan_chains(catalog: &Catalog, parents: &[Option<usize>], v: &mut Violations) -> Vec<Vec<usize>> {
+fn plan_chains(
+    catalog: &Catalog,
+    parents: &[Option<usize>],
+    v: &mut Violations,
+) -> Vec<Vec<usize>> {
     let n = parents.len();
     let mut chains = Vec::with_capacity(n);
     for start in 0..n {

@@ -6,11 +6,11 @@ use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{FeatureType, ValidCatalog};
-use crate::features::{FeatureIdx, FeatureTable};
 use crate::entitlement::{
     validate_terms, Behavior, Origin, ResetAnchor, ResetPeriod, Terms, TermsInput,
 };
 use crate::error::{At, Error, ErrorCode, Named, Result, Violations};
+use crate::features::{FeatureIdx, FeatureTable};
 use crate::time::Timestamp;
 
 /// A subscription's status.
@@ -181,7 +181,10 @@ pub(crate) struct PromotionTerms {
 
 /// Checks `state` against `catalog` (SEMANTICS section 2), reporting every violation,
 /// and returns the compiled promotions.
-pub(crate) fn validate(catalog: &ValidCatalog, state: &CustomerState) -> Result<Vec<PromotionTerms>> {
+pub(crate) fn validate(
+    catalog: &ValidCatalog,
+    state: &CustomerState,
+) -> Result<Vec<PromotionTerms>> {
     let mut v = Violations::new(ErrorCode::InvalidCustomer);
     validate_subscriptions(catalog, state, &mut v);
     let promotions = validate_features(catalog.features(), state, &mut v);
@@ -199,7 +202,10 @@ fn validate_subscriptions(catalog: &ValidCatalog, state: &CustomerState, v: &mut
             format!("subscription `{}`", sub.id)
         };
         if !sub.id.is_empty() && !sub_ids.insert(sub.id.as_str()) {
-            v.push(format!("{path}.id"), format!("subscription id `{}` repeats", sub.id));
+            v.push(
+                format!("{path}.id"),
+                format!("subscription id `{}` repeats", sub.id),
+            );
         }
         let plan_known = catalog.plan_idx(&sub.plan_id).is_some();
         if !plan_known {
@@ -211,7 +217,9 @@ fn validate_subscriptions(catalog: &ValidCatalog, state: &CustomerState, v: &mut
         let mut seen = HashSet::default();
         for (j, held) in sub.addons.iter().enumerate() {
             let apath = format!("{path}.addons[{j}]");
-            let Some(addon) = catalog.addon_idx(&held.addon_id).and_then(|a| catalog.addon_at(a))
+            let Some(addon) = catalog
+                .addon_idx(&held.addon_id)
+                .and_then(|a| catalog.addon_at(a))
             else {
                 v.push(
                     format!("{apath}.addonId"),
@@ -246,7 +254,6 @@ fn validate_subscriptions(catalog: &ValidCatalog, state: &CustomerState, v: &mut
             }
         }
     }
-
 }
 
 /// The rules that need only the features: the id, promotions and usage. Returns the
@@ -268,7 +275,10 @@ pub(crate) fn validate_features(
         else {
             v.push(
                 format!("{path}.featureId"),
-                format!("promotion #{i}: featureId `{}` is not a feature", p.feature_id),
+                format!(
+                    "promotion #{i}: featureId `{}` is not a feature",
+                    p.feature_id
+                ),
             );
             continue;
         };
@@ -276,7 +286,10 @@ pub(crate) fn validate_features(
             if e < s {
                 v.push(
                     format!("{path}.expiresAt"),
-                    format!("promotion of `{}`: expiresAt is before startDate", p.feature_id),
+                    format!(
+                        "promotion of `{}`: expiresAt is before startDate",
+                        p.feature_id
+                    ),
                 );
             }
         }
@@ -294,8 +307,7 @@ pub(crate) fn validate_features(
             behavior: p.behavior,
             owner,
         };
-        if let Some((terms, behavior)) =
-            validate_terms(&input, feature, Origin::Promotion, path, v)
+        if let Some((terms, behavior)) = validate_terms(&input, feature, Origin::Promotion, path, v)
         {
             promotions.push(PromotionTerms {
                 feature: idx,
@@ -317,7 +329,10 @@ pub(crate) fn validate_features(
             ),
             Some(f) if f.feature_type != FeatureType::Metered => v.push(
                 format!("{path}.featureId"),
-                format!("usage of `{}`, which is not a metered feature", u.feature_id),
+                format!(
+                    "usage of `{}`, which is not a metered feature",
+                    u.feature_id
+                ),
             ),
             Some(_) => {
                 if !used.insert(u.feature_id.as_str()) {

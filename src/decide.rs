@@ -230,7 +230,11 @@ impl<'a> Decision<'a> {
 
 /// Decides `check` for the customer of `prepared`, whose resolution at `now` is
 /// `resolution` (precedence of SEMANTICS section 5, from `CustomerIsArchived` down).
-pub fn decide<'a>(prepared: &'a Prepared, resolution: &Resolution, check: &Check<'_>) -> Decision<'a> {
+pub fn decide<'a>(
+    prepared: &'a Prepared,
+    resolution: &Resolution,
+    check: &Check<'_>,
+) -> Decision<'a> {
     if prepared.state().archived {
         return Decision::denied(DeniedReason::CustomerIsArchived);
     }
@@ -242,8 +246,10 @@ pub fn decide<'a>(prepared: &'a Prepared, resolution: &Resolution, check: &Check
         return Decision::denied(DeniedReason::FeatureNotFound);
     };
     let requested = check.requested_usage;
-    if feature.feature_type != check.kind.feature_type() || !requested.is_finite()
-        || requested < 0.0 {
+    if feature.feature_type != check.kind.feature_type()
+        || !requested.is_finite()
+        || requested < 0.0
+    {
         return Decision::fallback(check.fallback, Some(feature));
     }
     let metered = check.kind == CheckKind::Metered;
@@ -259,7 +265,13 @@ pub fn decide<'a>(prepared: &'a Prepared, resolution: &Resolution, check: &Check
             d.is_unlimited = Some(false);
         }
         if metered {
-            d.current_usage = Some(resolution.raw_usage.get(idx as usize).copied().unwrap_or(0.0));
+            d.current_usage = Some(
+                resolution
+                    .raw_usage
+                    .get(idx as usize)
+                    .copied()
+                    .unwrap_or(0.0),
+            );
             d.requested_usage = Some(requested);
         }
         return d;

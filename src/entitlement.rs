@@ -156,8 +156,7 @@ pub(crate) struct Terms {
 impl Terms {
     /// Section 3.3: more generous wins; on a tie of amounts a soft limit wins.
     pub(crate) fn beats(&self, other: &Terms) -> bool {
-        self.amount.beats(other.amount)
-            || (self.amount == other.amount && self.soft && !other.soft)
+        self.amount.beats(other.amount) || (self.amount == other.amount && self.soft && !other.soft)
     }
 }
 
@@ -240,16 +239,8 @@ pub(crate) fn validate_terms(
         FeatureType::Metered => {
             forbid(t.value.is_some(), "value", "metered feature");
             if feature.meter == Some(Meter::Fluctuating) {
-                forbid(
-                    t.reset_period.is_some(),
-                    "resetPeriod",
-                    "fluctuating meter",
-                );
-                forbid(
-                    t.reset_anchor.is_some(),
-                    "resetAnchor",
-                    "fluctuating meter",
-                );
+                forbid(t.reset_period.is_some(), "resetPeriod", "fluctuating meter");
+                forbid(t.reset_anchor.is_some(), "resetAnchor", "fluctuating meter");
             }
         }
     }
@@ -352,4 +343,3 @@ pub(crate) fn validate_terms(
     };
     (v.len() == before).then_some((terms, behavior))
 }
-

@@ -93,3 +93,165 @@ pub fn kind_of(t: crate::catalog::FeatureType) -> crate::decide::CheckKind {
         crate::catalog::FeatureType::Metered => crate::decide::CheckKind::Metered,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CheckKind, CustomerState, DeniedReason, Fallback, ValidCatalog};
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    fn evaluator(archived: bool) -> Evaluator {
+        let catalog = ValidCatalog::from_json(
+            r#"{"features": [
+                {"id": "calls", "type": "metered", "meter": "incremental"},
+                {"id": "sso", "type": "boolean"},
+                {"id": "other", "type": "boolean"}],
+              "plans": [{"id": "p", "entitlements": [
+                {"featureId": "calls", "usageLimit": 10, "resetPeriod": "hour"},
+                {"featureId": "sso"}]}]}"#,
+        )
+        .unwrap();
+        let state = CustomerState::from_json(&format!(
+            r#"{{"id": "c", "archived": {archived}, "subscriptions": [{{"id": "s", "planId": "p",
+                "status": "inTrial", "startDate": "2026-01-01T00:00:00Z",
+                "trialEndDate": "2026-01-01T05:30:00Z"}}],
+                "usage": [{{"featureId": "calls", "currentUsage": 9}}]}}"#
+        ))
+        .unwrap();
+        Evaluator::new(Prepared::new(&catalog, state).unwrap())
+    }
+
+    fn metered(requested: f64) -> Check<'static> {
+        Check {
+            feature_id: "calls",
+            kind: CheckKind::Metered,
+            requested_usage: requested,
+            fallback: None,
+        }
+    }
+
+    #[test]
+    fn cached_resolution_follows_time_forwards_and_backwards() {
+        let mut e = evaluator(false);
+        // periodStart absent: usage counts in whatever period is current.
+        assert!(
+            e.check(ts("2026-01-01T00:10:00Z"), &metered(1.0))
+                .has_access
+        );
+        assert!(
+            !e.check(ts("2026-01-01T00:20:00Z"), &metered(2.0))
+                .has_access
+        );
+        let d = e.check(ts("2026-01-01T01:00:00Z"), &metered(0.0));
+        assert_eq!(d.usage_period_start, Some(ts("2026-01-01T01:00:00Z")));
+        // The trial ends at 05:30: nothing grants any more.
+        let d = e.check(ts("2026-01-01T05:30:00Z"), &metered(0.0));
+        assert_eq!(
+            d.access_denied_reason,
+            Some(DeniedReason::NoActiveSubscription)
+        );
+        // Back in time (a client clock corrected backwards) re-resolves too.
+        assert!(
+            e.check(ts("2026-01-01T05:29:59Z"), &metered(1.0))
+                .has_access
+        );
+    }
+
+    #[test]
+    fn recorded_usage_is_seen_by_the_next_check() {
+        let mut e = evaluator(false);
+        let now = ts("2026-01-01T02:15:00Z");
+        assert!(e.check(now, &metered(1.0)).has_access);
+        e.record_usage("calls", 1.0, UsageUpdate::Delta, now)
+            .unwrap();
+        let d = e.check(now, &metered(1.0));
+        assert_eq!(d.current_usage, Some(10.0));
+        assert_eq!(
+            d.access_denied_reason,
+            Some(DeniedReason::RequestedUsageExceedingLimit)
+        );
+    }
+
+    #[test]
+    fn precedence_of_reasons_and_fallbacks() {
+        let now = ts("2026-01-01T02:00:00Z");
+        let mut archived = evaluator(true);
+        let d = archived.check(
+            now,
+            &Check {
+                feature_id: "nope",
+                ..metered(0.0)
+            },
+        );
+        assert_eq!(
+            d.access_denied_reason,
+            Some(DeniedReason::CustomerIsArchived)
+        );
+
+        let mut e = evaluator(false);
+        let d = e.check(
+            now,
+            &Check {
+                feature_id: "nope",
+                ..metered(0.0)
+            },
+        );
+        assert_eq!(d.access_denied_reason, Some(DeniedReason::FeatureNotFound));
+        let d = e.check(
+            now,
+            &Check {
+                feature_id: "other",
+                kind: CheckKind::Boolean,
+                ..metered(0.0)
+            },
+        );
+        assert_eq!(
+            d.access_denied_reason,
+            Some(DeniedReason::NoFeatureEntitlementInSubscription)
+        );
+        // A metered check of a boolean feature answers the fallback.
+        let fb = Fallback {
+            has_access: true,
+            usage_limit: Some(3.0),
+            ..Fallback::default()
+        };
+        let d = e.check(
+            now,
+            &Check {
+                feature_id: "sso",
+                fallback: Some(&fb),
+                ..metered(0.0)
+            },
+        );
+        assert!(d.is_fallback && d.has_access);
+        assert_eq!(d.usage_limit, Some(3.0));
+        let d = e.check(
+            now,
+            &Check {
+                feature_id: "sso",
+                ..metered(0.0)
+            },
+        );
+        assert!(d.is_fallback && !d.has_access);
+        assert_eq!(d.access_denied_reason, Some(DeniedReason::Unknown));
+        // So does a negative or non-finite requested usage.
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert!(e.check(now, &metered(bad)).is_fallback);
+        }
+    }
+
+    #[test]
+    fn entitlements_lists_what_the_customer_has() {
+        let mut e = evaluator(false);
+        let all = e.entitlements(ts("2026-01-01T02:00:00Z"));
+        let ids: Vec<&str> = all
+            .iter()
+            .map(|d| d.feature.unwrap().0.id.as_str())
+            .collect();
+        assert_eq!(ids, ["calls", "sso"]);
+        assert!(e.entitlements(ts("2026-02-01T00:00:00Z")).is_empty());
+    }
+}

@@ -129,7 +129,10 @@ mod tests {
         use ResetAnchor::SubscriptionStart as S;
         use ResetPeriod::Month;
         let a = "2026-01-31T10:00:00Z";
-        assert_eq!(w(Month, S, a, "2026-02-10T00:00:00Z"), pair(a, "2026-02-28T10:00:00Z"));
+        assert_eq!(
+            w(Month, S, a, "2026-02-10T00:00:00Z"),
+            pair(a, "2026-02-28T10:00:00Z")
+        );
         assert_eq!(
             w(Month, S, a, "2026-03-15T00:00:00Z"),
             pair("2026-02-28T10:00:00Z", "2026-03-31T10:00:00Z")
@@ -144,8 +147,14 @@ mod tests {
     fn yearly_from_a_leap_day() {
         let a = "2024-02-29T00:00:00Z";
         let y = |now| w(ResetPeriod::Year, ResetAnchor::SubscriptionStart, a, now);
-        assert_eq!(y("2025-06-01T00:00:00Z"), pair("2025-02-28T00:00:00Z", "2026-02-28T00:00:00Z"));
-        assert_eq!(y("2028-02-29T00:00:00Z"), pair("2028-02-29T00:00:00Z", "2029-02-28T00:00:00Z"));
+        assert_eq!(
+            y("2025-06-01T00:00:00Z"),
+            pair("2025-02-28T00:00:00Z", "2026-02-28T00:00:00Z")
+        );
+        assert_eq!(
+            y("2028-02-29T00:00:00Z"),
+            pair("2028-02-29T00:00:00Z", "2029-02-28T00:00:00Z")
+        );
     }
 
     #[test]
@@ -178,7 +187,12 @@ mod tests {
             pair("2026-03-15T07:00:00Z", "2026-03-15T08:00:00Z")
         );
         assert_eq!(
-            w(Hour, SubscriptionStart, "2026-01-07T08:20:00Z", "2026-03-15T07:30:00Z"),
+            w(
+                Hour,
+                SubscriptionStart,
+                "2026-01-07T08:20:00Z",
+                "2026-03-15T07:30:00Z"
+            ),
             pair("2026-03-15T07:20:00Z", "2026-03-15T08:20:00Z")
         );
         assert_eq!(

@@ -10,9 +10,9 @@
 use std::sync::Arc;
 
 use crate::catalog::ValidCatalog;
-use crate::features::{FeatureIdx, FeatureTable};
 use crate::customer::{self, CustomerState, PromotionTerms};
 use crate::entitlement::{Amount, Behavior, Terms};
+use crate::features::{FeatureIdx, FeatureTable};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::FeatureType;
@@ -126,7 +126,10 @@ impl Prepared {
             .collect();
         let mut usage = vec![None; features.len()];
         for u in &state.usage {
-            if let Some(slot) = features.idx(&u.feature_id).and_then(|i| usage.get_mut(i as usize)) {
+            if let Some(slot) = features
+                .idx(&u.feature_id)
+                .and_then(|i| usage.get_mut(i as usize))
+            {
                 *slot = Some(UsageEntry {
                     current: u.current_usage,
                     period_start: u.period_start,
@@ -174,7 +177,9 @@ impl Prepared {
 
         // 3.3: across granting subscriptions the most generous wins, its period with it.
         for sub in &self.subscriptions {
-            let Some((start, end)) = sub.window else { continue };
+            let Some((start, end)) = sub.window else {
+                continue;
+            };
             note(start);
             if let Some(end) = end {
                 note(end);
@@ -194,7 +199,11 @@ impl Prepared {
 
         // 3.4: promotions in force. Default ones compete first, then increments add.
         for pass_increment in [false, true] {
-            for p in self.promotions.iter().filter(|p| p.increment == pass_increment) {
+            for p in self
+                .promotions
+                .iter()
+                .filter(|p| p.increment == pass_increment)
+            {
                 if let Some(s) = p.from {
                     note(s);
                 }
@@ -205,7 +214,9 @@ impl Prepared {
                     continue;
                 }
                 any_grant = true;
-                let Some(slot) = best.get_mut(p.feature as usize) else { continue };
+                let Some(slot) = best.get_mut(p.feature as usize) else {
+                    continue;
+                };
                 let anchor = p.from.unwrap_or(Timestamp::EPOCH);
                 *slot = match (*slot, p.increment) {
                     (None, _) => Some((p.terms, anchor)),
@@ -296,7 +307,14 @@ impl Prepared {
         let eff = resolution.effective.get(idx as usize).copied().flatten();
         let (counted, window) = match eff {
             Some(e) => (e.usage, e.window),
-            None => (resolution.raw_usage.get(idx as usize).copied().unwrap_or(0.0), None),
+            None => (
+                resolution
+                    .raw_usage
+                    .get(idx as usize)
+                    .copied()
+                    .unwrap_or(0.0),
+                None,
+            ),
         };
         let stored = self.usage.get(idx as usize).copied().flatten();
         let late = matches!(
@@ -321,7 +339,12 @@ impl Prepared {
                 period_start,
             });
         }
-        match self.state.usage.iter_mut().find(|u| u.feature_id == feature_id) {
+        match self
+            .state
+            .usage
+            .iter_mut()
+            .find(|u| u.feature_id == feature_id)
+        {
             Some(u) => {
                 u.current_usage = current;
                 u.period_start = period_start;
@@ -378,7 +401,9 @@ fn combine_plan_and_addons(
     }
     let mut acc: Vec<(FeatureIdx, Acc)> = Vec::new();
     for held in &sub.addons {
-        let Some(addon) = catalog.addon_idx(&held.addon_id) else { continue };
+        let Some(addon) = catalog.addon_idx(&held.addon_id) else {
+            continue;
+        };
         for at in catalog.addon_terms(addon) {
             let amount = at.terms.amount.times(held.quantity);
             let entry = match acc.iter_mut().find(|(f, _)| *f == at.feature) {
@@ -431,4 +456,136 @@ fn combine_plan_and_addons(
     }
     out.sort_by_key(|(f, _)| *f);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CATALOG: &str = r#"{
+      "features": [
+        {"id": "calls", "type": "metered", "meter": "incremental"},
+        {"id": "seats", "type": "metered", "meter": "fluctuating"},
+        {"id": "sso", "type": "boolean"}
+      ],
+      "plans": [{"id": "pro", "entitlements": [
+        {"featureId": "calls", "usageLimit": 100, "resetPeriod": "day", "resetAnchor": "calendar"},
+        {"featureId": "seats", "usageLimit": 5}
+      ]}]
+    }"#;
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    fn prepared() -> Prepared {
+        let catalog = ValidCatalog::from_json(CATALOG).unwrap();
+        let state = CustomerState::from_json(
+            r#"{"id": "c", "subscriptions": [{"id": "s", "planId": "pro", "status": "active",
+                "startDate": "2026-01-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        Prepared::new(&catalog, state).unwrap()
+    }
+
+    fn counted(p: &Prepared, feature: &str, at: &str) -> f64 {
+        let idx = p.features().idx(feature).unwrap() as usize;
+        p.resolve(ts(at)).effective[idx].unwrap().usage
+    }
+
+    #[test]
+    fn delta_accumulates_within_a_period_and_restarts_in_the_next() {
+        let mut p = prepared();
+        let r = p
+            .record_usage(
+                "calls",
+                30.0,
+                UsageUpdate::Delta,
+                ts("2026-03-01T10:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(r.current_usage, 30.0);
+        assert_eq!(r.window.unwrap().start, ts("2026-03-01T00:00:00Z"));
+        p.record_usage(
+            "calls",
+            12.0,
+            UsageUpdate::Delta,
+            ts("2026-03-01T23:59:59Z"),
+        )
+        .unwrap();
+        assert_eq!(counted(&p, "calls", "2026-03-01T12:00:00Z"), 42.0);
+        // The next day the period rolled over: the old usage counts 0 and a delta starts afresh.
+        assert_eq!(counted(&p, "calls", "2026-03-02T00:00:00Z"), 0.0);
+        let r = p
+            .record_usage("calls", 5.0, UsageUpdate::Delta, ts("2026-03-02T08:00:00Z"))
+            .unwrap();
+        assert_eq!(r.current_usage, 5.0);
+        assert_eq!(
+            p.state().usage[0].period_start,
+            Some(ts("2026-03-02T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_late_report_for_a_closed_period_does_not_touch_the_current_counter() {
+        let mut p = prepared();
+        p.record_usage("calls", 7.0, UsageUpdate::Delta, ts("2026-03-02T08:00:00Z"))
+            .unwrap();
+        let r = p
+            .record_usage(
+                "calls",
+                50.0,
+                UsageUpdate::Delta,
+                ts("2026-03-01T08:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(r.current_usage, 7.0);
+        assert_eq!(counted(&p, "calls", "2026-03-02T09:00:00Z"), 7.0);
+    }
+
+    #[test]
+    fn set_replaces_and_never_goes_below_zero() {
+        let mut p = prepared();
+        p.record_usage("seats", 3.0, UsageUpdate::Set, ts("2026-03-01T00:00:00Z"))
+            .unwrap();
+        let r = p
+            .record_usage(
+                "seats",
+                -10.0,
+                UsageUpdate::Delta,
+                ts("2026-03-05T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(r.current_usage, 0.0);
+        assert_eq!(r.window, None, "fluctuating meters have no period");
+        let r = p
+            .record_usage("seats", 4.0, UsageUpdate::Set, ts("2027-01-01T00:00:00Z"))
+            .unwrap();
+        assert_eq!(r.current_usage, 4.0);
+    }
+
+    #[test]
+    fn usage_of_unknown_or_unmetered_features_is_an_invalid_argument() {
+        let mut p = prepared();
+        let now = ts("2026-03-01T00:00:00Z");
+        for (feature, value) in [("nope", 1.0), ("sso", 1.0), ("calls", f64::NAN)] {
+            let err = p
+                .record_usage(feature, value, UsageUpdate::Delta, now)
+                .unwrap_err();
+            assert_eq!(err.code, crate::ErrorCode::InvalidArgument, "{feature}");
+        }
+        assert!(
+            p.state().usage.is_empty(),
+            "a rejected report stores nothing"
+        );
+    }
+
+    #[test]
+    fn resolution_window_ends_at_the_next_rollover() {
+        let p = prepared();
+        let r = p.resolve(ts("2026-03-01T10:00:00Z"));
+        assert_eq!(r.valid_until(), Some(ts("2026-03-02T00:00:00Z")));
+        assert!(r.covers(ts("2026-03-01T23:59:59Z")));
+        assert!(!r.covers(ts("2026-03-02T00:00:00Z")));
+    }
 }

@@ -113,7 +113,16 @@ struct Content<I, Fs, P, G, C> {
     customer: C,
 }
 
-type Owned<F> = Content<SnapshotInfo, Vec<Feature>, Vec<PackageSummary>, Vec<Vec<WireTerms<F>>>, CustomerState>;
+type Owned<F> =
+    Content<SnapshotInfo, Vec<Feature>, Vec<PackageSummary>, Vec<Vec<WireTerms<F>>>, CustomerState>;
+
+type Borrowed<'a, F> = Content<
+    &'a SnapshotInfo,
+    &'a [Feature],
+    &'a [PackageSummary],
+    Vec<Vec<WireTerms<F>>>,
+    &'a CustomerState,
+>;
 
 /// A decoded (or freshly built) snapshot, prepared for evaluation.
 #[derive(Clone, Debug)]
@@ -127,7 +136,11 @@ pub struct Snapshot {
 impl Snapshot {
     /// Builds the snapshot of `state` against `catalog`. Fails with `invalid_customer`
     /// when the state does not fit the catalog.
-    pub fn build(catalog: &ValidCatalog, state: CustomerState, opts: BuildOptions<'_>) -> Result<Snapshot> {
+    pub fn build(
+        catalog: &ValidCatalog,
+        state: CustomerState,
+        opts: BuildOptions<'_>,
+    ) -> Result<Snapshot> {
         let prepared = Prepared::new(catalog, state)?;
         let (plans, addons) = used_packages(catalog, prepared.state());
         let valid_until = prepared.resolve(opts.now).valid_until();
@@ -171,10 +184,7 @@ impl Snapshot {
         (self.info, self.prepared)
     }
 
-    fn content<F>(
-        &self,
-        key: impl Fn(FeatureIdx) -> F,
-    ) -> Content<&SnapshotInfo, &[Feature], &[PackageSummary], Vec<Vec<WireTerms<F>>>, &CustomerState> {
+    fn content<F>(&self, key: impl Fn(FeatureIdx) -> F) -> Borrowed<'_, F> {
         let granted = self
             .prepared
             .granted()
@@ -268,7 +278,11 @@ impl Snapshot {
     /// Parses and validates the JSON form.
     pub fn from_json(json: &str) -> Result<Snapshot> {
         let mut value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            Error::new(ErrorCode::InvalidSnapshot, "", format!("snapshot JSON does not parse: {e}"))
+            Error::new(
+                ErrorCode::InvalidSnapshot,
+                "",
+                format!("snapshot JSON does not parse: {e}"),
+            )
         })?;
         let version = value
             .as_object_mut()
@@ -305,11 +319,17 @@ impl Snapshot {
             customer: state,
         } = content;
         if info.customer_id != state.id {
-            v.push("info.customerId", "snapshot customerId does not match its customer state");
+            v.push(
+                "info.customerId",
+                "snapshot customerId does not match its customer state",
+            );
         }
         let features = feature_table(features, &mut v);
         if granted.len() != state.subscriptions.len() {
-            v.push("granted", "snapshot has not one entry of granted terms per subscription");
+            v.push(
+                "granted",
+                "snapshot has not one entry of granted terms per subscription",
+            );
         }
         let plan_ids: HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
         let addon_ids: HashSet<&str> = addons.iter().map(|a| a.id.as_str()).collect();
@@ -324,7 +344,10 @@ impl Snapshot {
                 if !addon_ids.contains(a.addon_id.as_str()) || a.quantity == 0 {
                     v.push(
                         format!("customer.subscriptions[{i}].addons[{j}]"),
-                        format!("add-on `{}` is not among the snapshot's add-ons", a.addon_id),
+                        format!(
+                            "add-on `{}` is not among the snapshot's add-ons",
+                            a.addon_id
+                        ),
                     );
                 }
             }
@@ -334,11 +357,13 @@ impl Snapshot {
             let mut out: Vec<(FeatureIdx, Terms)> = Vec::with_capacity(terms.len());
             for (j, t) in terms.iter().enumerate() {
                 let idx = key(&features, &t.feature_id);
-                let fits = idx.and_then(|f| Some((f, features.at(f)?))).and_then(|(f, feature)| {
-                    let prev_ok = out.last().is_none_or(|&(p, _)| p < f);
-                    let terms = wire_terms(feature, t)?;
-                    prev_ok.then_some((f, terms))
-                });
+                let fits = idx
+                    .and_then(|f| Some((f, features.at(f)?)))
+                    .and_then(|(f, feature)| {
+                        let prev_ok = out.last().is_none_or(|&(p, _)| p < f);
+                        let terms = wire_terms(feature, t)?;
+                        prev_ok.then_some((f, terms))
+                    });
                 match fits {
                     Some(pair) => out.push(pair),
                     None => v.push(
@@ -409,7 +434,10 @@ fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
 }
 
 /// Summaries of the plans (with ancestors) and add-ons that `state` uses, catalog order.
-fn used_packages(catalog: &ValidCatalog, state: &CustomerState) -> (Vec<PackageSummary>, Vec<PackageSummary>) {
+fn used_packages(
+    catalog: &ValidCatalog,
+    state: &CustomerState,
+) -> (Vec<PackageSummary>, Vec<PackageSummary>) {
     let mut plan_ids: HashSet<&str> = HashSet::default();
     for sub in &state.subscriptions {
         let mut next = catalog.plan(&sub.plan_id);
@@ -460,5 +488,134 @@ fn strip_nulls(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nulls),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse(s).unwrap()
+    }
+
+    fn catalog() -> ValidCatalog {
+        ValidCatalog::from_json(
+            r#"{"features": [
+                {"id": "calls", "type": "metered", "meter": "incremental", "units": "call"},
+                {"id": "sso", "type": "boolean", "displayName": "SSO"},
+                {"id": "unused", "type": "numeric"}],
+              "products": [{"id": "app"}, {"id": "other"}],
+              "plans": [
+                {"id": "free", "productId": "app", "displayName": "Free", "entitlements": [
+                  {"featureId": "calls", "usageLimit": 10, "resetPeriod": "month"}]},
+                {"id": "pro", "productId": "app", "parentPlanId": "free", "entitlements": [{"featureId": "sso"}]},
+                {"id": "solo", "productId": "other"}],
+              "addons": [
+                {"id": "more", "productId": "app", "compatiblePlanIds": ["pro", "solo"], "maxQuantity": 3,
+                 "entitlements": [{"featureId": "calls", "usageLimit": 5}]},
+                {"id": "never", "compatiblePlanIds": ["solo"]}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn build(now: &str) -> Snapshot {
+        let state = CustomerState::from_json(
+            r#"{"id": "acme", "subscriptions": [{"id": "s", "planId": "pro", "status": "inTrial",
+                "startDate": "2026-01-31T10:00:00Z", "trialEndDate": "2026-02-20T00:00:00Z",
+                "addons": [{"addonId": "more", "quantity": 2}]}],
+              "promotionalEntitlements": [{"featureId": "sso", "startDate": "2026-02-25T00:00:00Z"}],
+              "usage": [{"featureId": "calls", "currentUsage": 3, "periodStart": "2026-01-31T10:00:00Z"}]}"#,
+        )
+        .unwrap();
+        let opts = BuildOptions {
+            environment: "production",
+            version: 4,
+            catalog_version: 2,
+            now: ts(now),
+        };
+        Snapshot::build(&catalog(), state, opts).unwrap()
+    }
+
+    #[test]
+    fn carries_the_used_plans_with_ancestors_and_the_held_addons_only() {
+        let s = build("2026-02-01T00:00:00Z");
+        let plans: Vec<&str> = s.plans().iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(plans, ["free", "pro"]);
+        let addons: Vec<&str> = s.addons().iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(addons, ["more"]);
+        assert_eq!(s.plans()[0].display_name.as_deref(), Some("Free"));
+        // Every feature is kept, so a check of `unused` is a missing entitlement, not an unknown feature.
+        assert_eq!(s.prepared().features().len(), 3);
+    }
+
+    #[test]
+    fn valid_until_is_the_next_change_by_itself() {
+        // Monthly period from 2026-01-31T10:00 ends 2026-02-28T10:00, the trial at 02-20.
+        assert_eq!(
+            build("2026-02-01T00:00:00Z").info().valid_until,
+            Some(ts("2026-02-20T00:00:00Z"))
+        );
+        // After the trial nothing grants until the promotion starts on 02-25.
+        assert_eq!(
+            build("2026-02-21T00:00:00Z").info().valid_until,
+            Some(ts("2026-02-25T00:00:00Z"))
+        );
+        // Then the lifetime promotion never changes by itself.
+        assert_eq!(build("2026-03-01T00:00:00Z").info().valid_until, None);
+    }
+
+    #[test]
+    fn json_form_round_trips_and_names_features_by_id() {
+        let s = build("2026-02-01T00:00:00Z");
+        let json = s.to_json();
+        assert_eq!(json["formatVersion"], 1);
+        assert_eq!(json["info"]["customerId"], "acme");
+        assert_eq!(json["info"]["validUntil"], "2026-02-20T00:00:00Z");
+        assert_eq!(json["granted"][0][0]["featureId"], "calls");
+        assert_eq!(json["granted"][0][0]["limit"], 20);
+        assert!(json["customer"]["subscriptions"][0]
+            .get("endDate")
+            .is_none());
+        let back = Snapshot::from_json(&json.to_string()).unwrap();
+        assert_eq!(back.info(), s.info());
+        assert_eq!(back.encode(), s.encode());
+    }
+
+    #[test]
+    fn decoding_rejects_what_is_not_a_current_snapshot() {
+        let bytes = build("2026-02-01T00:00:00Z").encode();
+        let code = |b: &[u8]| Snapshot::decode(b).unwrap_err().code;
+        assert_eq!(code(&bytes[..5]), ErrorCode::InvalidSnapshot);
+        assert_eq!(code(&bytes[..bytes.len() - 1]), ErrorCode::InvalidSnapshot);
+        assert_eq!(
+            code(b"PK\x03\x04 this is a zip file"),
+            ErrorCode::InvalidSnapshot
+        );
+        let mut future = bytes.clone();
+        future[4] = 2;
+        assert_eq!(code(&future), ErrorCode::UnsupportedSnapshotVersion);
+        let mut flipped = bytes.clone();
+        flipped[HEADER_LEN + 3] ^= 1;
+        assert_eq!(code(&flipped), ErrorCode::InvalidSnapshot);
+        let mut json = build("2026-02-01T00:00:00Z").to_json();
+        json["formatVersion"] = 9.into();
+        let err = Snapshot::from_json(&json.to_string()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnsupportedSnapshotVersion);
+    }
+
+    #[test]
+    fn json_content_is_validated_like_bytes() {
+        let mut json = build("2026-02-01T00:00:00Z").to_json();
+        json["granted"][0][0]["featureId"] = "sso".into(); // a limit on a boolean feature
+        let err = Snapshot::from_json(&json.to_string()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidSnapshot);
+        assert_eq!(err.path(), Some("granted[0][0]"));
+        let mut json = build("2026-02-01T00:00:00Z").to_json();
+        json["info"]["customerId"] = "other".into();
+        assert_eq!(
+            Snapshot::from_json(&json.to_string()).unwrap_err().code,
+            ErrorCode::InvalidSnapshot
+        );
     }
 }

@@ -213,10 +213,7 @@ fn digits(bytes: &[u8], from: usize, len: usize) -> Option<i64> {
 }
 
 fn expect_byte(bytes: &[u8], at: usize, wanted: &[u8]) -> Option<()> {
-    bytes
-        .get(at)
-        .filter(|b| wanted.contains(b))
-        .map(|_| ())
+    bytes.get(at).filter(|b| wanted.contains(b)).map(|_| ())
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff...](Z|±HH:MM)` to milliseconds since the epoch.
@@ -299,12 +296,21 @@ mod tests {
     #[test]
     fn parses_and_formats_rfc3339() {
         assert_eq!(ts("1970-01-01T00:00:00Z").as_millis(), 0);
-        assert_eq!(ts("2026-01-31T10:00:00Z").to_string(), "2026-01-31T10:00:00Z");
-        assert_eq!(ts("2026-01-31T10:00:00.5Z").to_string(), "2026-01-31T10:00:00.500Z");
+        assert_eq!(
+            ts("2026-01-31T10:00:00Z").to_string(),
+            "2026-01-31T10:00:00Z"
+        );
+        assert_eq!(
+            ts("2026-01-31T10:00:00.5Z").to_string(),
+            "2026-01-31T10:00:00.500Z"
+        );
         assert_eq!(ts("2026-01-31T10:00:00.123456Z").as_millis() % 1000, 123);
         assert_eq!(ts("2026-01-31T12:00:00+02:00"), ts("2026-01-31T10:00:00Z"));
         assert_eq!(ts("2026-01-31T08:30:00-01:30"), ts("2026-01-31T10:00:00Z"));
-        assert_eq!(ts("2024-02-29T00:00:00Z").to_string(), "2024-02-29T00:00:00Z");
+        assert_eq!(
+            ts("2024-02-29T00:00:00Z").to_string(),
+            "2024-02-29T00:00:00Z"
+        );
         assert_eq!(ts("1969-12-31T23:59:59.999Z").as_millis(), -1);
     }
 
@@ -337,7 +343,10 @@ mod tests {
     #[test]
     fn serde_is_a_string_in_json() {
         let t = ts("2026-03-15T00:00:00Z");
-        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2026-03-15T00:00:00Z\"");
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2026-03-15T00:00:00Z\""
+        );
         let back: Timestamp = serde_json::from_str("\"2026-03-15T00:00:00Z\"").unwrap();
         assert_eq!(back, t);
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());

@@ -7,7 +7,9 @@
 #![cfg(all(target_arch = "wasm32", feature = "wasm"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use edge_entitlements::wasm::{build_snapshot as raw_build, memory, tables, validate_catalog as raw_validate, RawEngine};
+use edge_entitlements::wasm::{
+    build_snapshot as raw_build, memory, tables, validate_catalog as raw_validate, RawEngine,
+};
 use js_sys::{Array, Date, Function, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -20,7 +22,11 @@ extern "C" {
     #[wasm_bindgen(js_name = validateCatalog, catch)]
     fn validate_catalog(catalog: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = buildSnapshot, catch)]
-    fn build_snapshot(catalog: &JsValue, customer: &JsValue, options: &JsValue) -> Result<Uint8Array, JsValue>;
+    fn build_snapshot(
+        catalog: &JsValue,
+        customer: &JsValue,
+        options: &JsValue,
+    ) -> Result<Uint8Array, JsValue>;
 
     type EntitlementsClient;
     #[wasm_bindgen(constructor)]
@@ -36,7 +42,11 @@ extern "C" {
     #[wasm_bindgen(method, js_name = getEntitlements)]
     fn get_entitlements(this: &EntitlementsClient) -> Array;
     #[wasm_bindgen(method, js_name = recordUsage, catch)]
-    fn record_usage(this: &EntitlementsClient, feature_id: &str, amount: f64) -> Result<JsValue, JsValue>;
+    fn record_usage(
+        this: &EntitlementsClient,
+        feature_id: &str,
+        amount: f64,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, js_name = snapshotInfo)]
     fn snapshot_info(this: &EntitlementsClient) -> JsValue;
     #[wasm_bindgen(method, js_name = addListener)]
@@ -74,19 +84,49 @@ extern "C" {
 }
 
 const VECTORS: &[(&str, &str)] = &[
-    ("addon-increment.json", include_str!("vectors/addon-increment.json")),
+    (
+        "addon-increment.json",
+        include_str!("vectors/addon-increment.json"),
+    ),
     ("denials.json", include_str!("vectors/denials.json")),
     ("fallbacks.json", include_str!("vectors/fallbacks.json")),
-    ("lifecycle-ended.json", include_str!("vectors/lifecycle-ended.json")),
-    ("lifecycle-expired.json", include_str!("vectors/lifecycle-expired.json")),
-    ("lifecycle-trial-active.json", include_str!("vectors/lifecycle-trial-active.json")),
-    ("lifecycle-trial-ended.json", include_str!("vectors/lifecycle-trial-ended.json")),
-    ("monthly-month-end.json", include_str!("vectors/monthly-month-end.json")),
+    (
+        "lifecycle-ended.json",
+        include_str!("vectors/lifecycle-ended.json"),
+    ),
+    (
+        "lifecycle-expired.json",
+        include_str!("vectors/lifecycle-expired.json"),
+    ),
+    (
+        "lifecycle-trial-active.json",
+        include_str!("vectors/lifecycle-trial-active.json"),
+    ),
+    (
+        "lifecycle-trial-ended.json",
+        include_str!("vectors/lifecycle-trial-ended.json"),
+    ),
+    (
+        "monthly-month-end.json",
+        include_str!("vectors/monthly-month-end.json"),
+    ),
     ("promotions.json", include_str!("vectors/promotions.json")),
-    ("reject-customer-unknown-plan.json", include_str!("vectors/reject-customer-unknown-plan.json")),
-    ("reject-cycle.json", include_str!("vectors/reject-cycle.json")),
-    ("reject-unknown-feature.json", include_str!("vectors/reject-unknown-feature.json")),
-    ("weekday-and-calendar-anchors.json", include_str!("vectors/weekday-and-calendar-anchors.json")),
+    (
+        "reject-customer-unknown-plan.json",
+        include_str!("vectors/reject-customer-unknown-plan.json"),
+    ),
+    (
+        "reject-cycle.json",
+        include_str!("vectors/reject-cycle.json"),
+    ),
+    (
+        "reject-unknown-feature.json",
+        include_str!("vectors/reject-unknown-feature.json"),
+    ),
+    (
+        "weekday-and-calendar-anchors.json",
+        include_str!("vectors/weekday-and-calendar-anchors.json"),
+    ),
 ];
 
 const DAY: f64 = 86_400_000.0;
@@ -97,20 +137,32 @@ fn setup() {
     let set = |k: &str, f: JsValue| {
         Reflect::set(&raw, &k.into(), &f).unwrap();
     };
-    set("newEngine", Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from(RawEngine::new())).into_js_value());
+    set(
+        "newEngine",
+        Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from(RawEngine::new())).into_js_value(),
+    );
     set(
         "validateCatalog",
-        Closure::<dyn Fn(String) -> Result<(), JsValue>>::new(|c: String| raw_validate(&c)).into_js_value(),
+        Closure::<dyn Fn(String) -> Result<(), JsValue>>::new(|c: String| raw_validate(&c))
+            .into_js_value(),
     );
     set(
         "buildSnapshot",
         Closure::<dyn Fn(String, String, String, f64, f64, f64) -> Result<Vec<u8>, JsValue>>::new(
-            |c: String, s: String, e: String, v: f64, cv: f64, n: f64| raw_build(&c, &s, &e, v, cv, n),
+            |c: String, s: String, e: String, v: f64, cv: f64, n: f64| {
+                raw_build(&c, &s, &e, v, cv, n)
+            },
         )
         .into_js_value(),
     );
-    set("memory", Closure::<dyn Fn() -> JsValue>::new(memory).into_js_value());
-    set("tables", Closure::<dyn Fn() -> String>::new(tables).into_js_value());
+    set(
+        "memory",
+        Closure::<dyn Fn() -> JsValue>::new(memory).into_js_value(),
+    );
+    set(
+        "tables",
+        Closure::<dyn Fn() -> String>::new(tables).into_js_value(),
+    );
     bind(&raw);
 }
 
@@ -145,9 +197,19 @@ fn build(catalog: &JsValue, customer: &JsValue, version: f64, now_ms: f64) -> Ui
 }
 
 fn assert_error(err: JsValue, code: &str) {
-    assert!(err.is_instance_of::<js_sys::Error>(), "not an Error: {err:?}");
-    assert_eq!(get(&err, "name").as_string().as_deref(), Some("EntitlementsError"));
-    assert_eq!(get(&err, "code").as_string().as_deref(), Some(code), "{err:?}");
+    assert!(
+        err.is_instance_of::<js_sys::Error>(),
+        "not an Error: {err:?}"
+    );
+    assert_eq!(
+        get(&err, "name").as_string().as_deref(),
+        Some("EntitlementsError")
+    );
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some(code),
+        "{err:?}"
+    );
     assert!(Array::is_array(&get(&err, "details")));
 }
 
@@ -183,8 +245,13 @@ fn every_vector() {
             let now = Date::parse(&get(&case, "now").as_string().unwrap());
             let check = get(&case, "check");
             let client = client_at(now);
-            assert!(client.apply_snapshot(&build(&catalog, &customer, 1.0, now - DAY)).unwrap());
-            let opts = obj(&[("requestedUsage", get(&check, "requestedUsage")), ("fallback", get(&check, "fallback"))]);
+            assert!(client
+                .apply_snapshot(&build(&catalog, &customer, 1.0, now - DAY))
+                .unwrap());
+            let opts = obj(&[
+                ("requestedUsage", get(&check, "requestedUsage")),
+                ("fallback", get(&check, "fallback")),
+            ]);
             let params = obj(&[("featureId", get(&check, "featureId")), ("options", opts)]);
             let got = match get(&check, "kind").as_string().as_deref() {
                 Some("boolean") => client.get_boolean(&params),
@@ -199,12 +266,27 @@ fn every_vector() {
         }
     }
     assert!(cases > 30, "only {cases} cases");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn pro() -> (JsValue, JsValue, f64) {
-    let v = parse(VECTORS.iter().find(|(n, _)| *n == "fallbacks.json").unwrap().1);
-    (get(&v, "catalog"), get(&v, "customer"), Date::parse("2026-03-15T00:00:00Z"))
+    let v = parse(
+        VECTORS
+            .iter()
+            .find(|(n, _)| *n == "fallbacks.json")
+            .unwrap()
+            .1,
+    );
+    (
+        get(&v, "catalog"),
+        get(&v, "customer"),
+        Date::parse("2026-03-15T00:00:00Z"),
+    )
 }
 
 #[wasm_bindgen_test]
@@ -212,11 +294,16 @@ fn results_have_dates_and_absent_fields() {
     setup();
     let (catalog, customer, now) = pro();
     let client = client_at(now);
-    client.apply_snapshot(&build(&catalog, &customer, 1.0, now)).unwrap();
+    client
+        .apply_snapshot(&build(&catalog, &customer, 1.0, now))
+        .unwrap();
     let r = client.get_metered(&obj(&[("featureId", "api-calls".into())]));
     assert_eq!(get(&r, "usageLimit").as_f64(), Some(50000.0));
     assert!(get(&r, "usagePeriodStart").is_instance_of::<Date>());
-    assert_eq!(Date::from(get(&r, "usagePeriodEnd")).get_time(), Date::parse("2026-03-31T10:00:00Z"));
+    assert_eq!(
+        Date::from(get(&r, "usagePeriodEnd")).get_time(),
+        Date::parse("2026-03-31T10:00:00Z")
+    );
     assert!(!Reflect::has(&r, &"accessDeniedReason".into()).unwrap());
     let info = client.snapshot_info();
     assert!(get(&info, "issuedAt").is_instance_of::<Date>());
@@ -228,8 +315,14 @@ fn results_have_dates_and_absent_fields() {
 fn fallbacks_ordering_usage_and_listeners() {
     setup();
     let (catalog, customer, now) = pro();
-    let fb = obj(&[("api-calls", obj(&[("hasAccess", true.into()), ("usageLimit", 3.into())]))]);
-    let client = EntitlementsClient::new(&obj(&[("now", fixed_now(now).into()), ("entitlementsFallback", fb)]));
+    let fb = obj(&[(
+        "api-calls",
+        obj(&[("hasAccess", true.into()), ("usageLimit", 3.into())]),
+    )]);
+    let client = EntitlementsClient::new(&obj(&[
+        ("now", fixed_now(now).into()),
+        ("entitlementsFallback", fb),
+    ]));
     let params = obj(&[("featureId", "api-calls".into())]);
     let r = client.get_metered(&params);
     assert_eq!(get(&r, "isFallback").as_bool(), Some(true));
@@ -242,18 +335,36 @@ fn fallbacks_ordering_usage_and_listeners() {
         seen2.push(&get(&info, "version"));
     });
     client.add_listener(listener.as_ref().unchecked_ref());
-    assert!(client.apply_snapshot(&build(&catalog, &customer, 2.0, now)).unwrap());
-    assert!(!client.apply_snapshot(&build(&catalog, &customer, 1.0, now)).unwrap());
+    assert!(client
+        .apply_snapshot(&build(&catalog, &customer, 2.0, now))
+        .unwrap());
+    assert!(!client
+        .apply_snapshot(&build(&catalog, &customer, 1.0, now))
+        .unwrap());
     assert_eq!(seen.length(), 1);
 
     let used = client.record_usage("api-calls", 49_999.0).unwrap();
     assert_eq!(get(&used, "currentUsage").as_f64(), Some(49_999.0));
-    let denied = client.get_metered(&obj(&[("featureId", "api-calls".into()), ("options", obj(&[("requestedUsage", 2.into())]))]));
-    assert_eq!(get(&denied, "accessDeniedReason").as_string().as_deref(), Some("RequestedUsageExceedingLimit"));
-    assert!(client.apply_snapshot(&build(&catalog, &customer, 3.0, now)).unwrap());
-    assert_eq!(get(&client.get_metered(&params), "currentUsage").as_f64(), Some(0.0));
+    let denied = client.get_metered(&obj(&[
+        ("featureId", "api-calls".into()),
+        ("options", obj(&[("requestedUsage", 2.into())])),
+    ]));
+    assert_eq!(
+        get(&denied, "accessDeniedReason").as_string().as_deref(),
+        Some("RequestedUsageExceedingLimit")
+    );
+    assert!(client
+        .apply_snapshot(&build(&catalog, &customer, 3.0, now))
+        .unwrap());
+    assert_eq!(
+        get(&client.get_metered(&params), "currentUsage").as_f64(),
+        Some(0.0)
+    );
     assert_eq!(seen.length(), 2);
-    assert_error(client.record_usage("sso", 1.0).unwrap_err(), "invalid_argument");
+    assert_error(
+        client.record_usage("sso", 1.0).unwrap_err(),
+        "invalid_argument",
+    );
 }
 
 #[wasm_bindgen_test]
@@ -263,9 +374,15 @@ fn errors_and_bad_bytes() {
     let bad = parse(r#"{"features": [{"id": "x", "type": "nope"}]}"#);
     let err = validate_catalog(&bad).unwrap_err();
     assert_error(err.clone(), "invalid_catalog");
-    assert_eq!(get(&err, "path").as_string().as_deref(), Some("features[0].type"));
+    assert_eq!(
+        get(&err, "path").as_string().as_deref(),
+        Some("features[0].type")
+    );
     let opts = obj(&[("environment", "p".into()), ("version", (-1).into())]);
-    assert_error(build_snapshot(&catalog, &customer, &opts).unwrap_err(), "invalid_argument");
+    assert_error(
+        build_snapshot(&catalog, &customer, &opts).unwrap_err(),
+        "invalid_argument",
+    );
 
     let client = client_at(now);
     let good = build(&catalog, &customer, 1.0, now).to_vec();
@@ -274,13 +391,25 @@ fn errors_and_bad_bytes() {
     let last = corrupt.len() - 2;
     corrupt[last] ^= 0xff;
     assert_error(try_apply(&corrupt).unwrap_err(), "invalid_snapshot");
-    assert_error(try_apply(&good[..good.len() / 2]).unwrap_err(), "invalid_snapshot");
-    assert_error(try_apply(b"PK\x03\x04 not a snapshot").unwrap_err(), "invalid_snapshot");
+    assert_error(
+        try_apply(&good[..good.len() / 2]).unwrap_err(),
+        "invalid_snapshot",
+    );
+    assert_error(
+        try_apply(b"PK\x03\x04 not a snapshot").unwrap_err(),
+        "invalid_snapshot",
+    );
     let mut future = good.clone();
     future[4] = 9;
-    assert_error(try_apply(&future).unwrap_err(), "unsupported_snapshot_version");
+    assert_error(
+        try_apply(&future).unwrap_err(),
+        "unsupported_snapshot_version",
+    );
     assert!(try_apply(&good).unwrap());
     // A check never throws, not even with nonsense arguments.
-    let r = client.get_metered(&obj(&[("featureId", 5.into()), ("options", obj(&[("requestedUsage", "x".into())]))]));
+    let r = client.get_metered(&obj(&[
+        ("featureId", 5.into()),
+        ("options", obj(&[("requestedUsage", "x".into())])),
+    ]));
     assert_eq!(get(&r, "hasAccess").as_bool(), Some(false));
 }

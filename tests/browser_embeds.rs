@@ -9,9 +9,13 @@ fn browser_tests_embed_every_vector() {
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(root.join("tests/vectors")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().to_string();
-        if name.ends_with(".json") && !source.contains(&format!("include_str!(\"vectors/{name}\")")) {
+        if name.ends_with(".json") && !source.contains(&format!("include_str!(\"vectors/{name}\")"))
+        {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "tests/browser.rs does not embed {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "tests/browser.rs does not embed {missing:?}"
+    );
 }

@@ -24,6 +24,9 @@ fn vector_files() -> Vec<PathBuf> {
     }
     let mut files = Vec::new();
     for dir in dirs {
+        if !dir.exists() && !dir.ends_with("tests/vectors") {
+            continue;
+        }
         let mut found: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
@@ -41,9 +44,7 @@ fn matches(expected: &Value, actual: Option<&Value>) -> bool {
     match (expected, actual) {
         (Value::Null, None | Some(Value::Null)) => true,
         (Value::Null, Some(_)) | (_, None) => false,
-        (Value::Object(e), Some(Value::Object(a))) => {
-            e.iter().all(|(k, ev)| matches(ev, a.get(k)))
-        }
+        (Value::Object(e), Some(Value::Object(a))) => e.iter().all(|(k, ev)| matches(ev, a.get(k))),
         (Value::Number(e), Some(Value::Number(a))) => e.as_f64() == a.as_f64(),
         (Value::String(e), Some(Value::String(a))) => {
             match (Timestamp::parse(e), Timestamp::parse(a)) {
@@ -58,11 +59,17 @@ fn matches(expected: &Value, actual: Option<&Value>) -> bool {
 fn check_error(err: &Error, expected: &Value) -> Result<(), String> {
     let code = expected.get("code").and_then(Value::as_str).unwrap_or("");
     if err.code.as_str() != code {
-        return Err(format!("expected error `{code}`, got `{}`: {err}", err.code));
+        return Err(format!(
+            "expected error `{code}`, got `{}`: {err}",
+            err.code
+        ));
     }
     if let Some(path) = expected.get("path").and_then(Value::as_str) {
         if !err.violations.iter().any(|v| v.path == path) {
-            return Err(format!("expected a violation at `{path}`, got {:?}", err.violations));
+            return Err(format!(
+                "expected a violation at `{path}`, got {:?}",
+                err.violations
+            ));
         }
     }
     Ok(())
@@ -90,7 +97,9 @@ fn parse_case(case: &Value) -> Result<Case<'_>, String> {
     };
     Ok(Case {
         now,
-        feature_id: check["featureId"].as_str().ok_or("check has no featureId")?,
+        feature_id: check["featureId"]
+            .as_str()
+            .ok_or("check has no featureId")?,
         kind,
         requested: check
             .get("requestedUsage")
@@ -142,7 +151,10 @@ fn run_file(path: &Path) -> Vec<String> {
             .filter_map(|c| {
                 let got = Decision::denied(DeniedReason::CustomerNotFound).to_json();
                 (!matches(&c["expect"], Some(&got))).then(|| {
-                    fail(format!("case `{}`: got {got}", c["description"].as_str().unwrap_or("")))
+                    fail(format!(
+                        "case `{}`: got {got}",
+                        c["description"].as_str().unwrap_or("")
+                    ))
                 })
             })
             .collect();
@@ -150,9 +162,13 @@ fn run_file(path: &Path) -> Vec<String> {
     let state = CustomerState::from_json(&customer.to_string())
         .and_then(|s| Prepared::new(catalog.clone(), s.clone()).map(|p| (s, p)));
     let (state, prepared) = match (state, expect_error) {
-        (Err(err), Some(exp)) => return check_error(&err, exp).err().map(fail).into_iter().collect(),
+        (Err(err), Some(exp)) => {
+            return check_error(&err, exp).err().map(fail).into_iter().collect()
+        }
         (Err(err), None) => return vec![fail(format!("customer rejected: {err}"))],
-        (Ok(_), Some(exp)) => return vec![fail(format!("expected error {exp}, input was accepted"))],
+        (Ok(_), Some(exp)) => {
+            return vec![fail(format!("expected error {exp}, input was accepted"))]
+        }
         (Ok(x), None) => x,
     };
     let mut direct = Evaluator::new(prepared);
@@ -225,7 +241,11 @@ fn spec_vectors() {
         files.len(),
         failures.len()
     );
-    assert!(failures.is_empty(), "{} vector cases failed", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} vector cases failed",
+        failures.len()
+    );
 }
 
 #[test]

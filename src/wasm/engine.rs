@@ -119,12 +119,20 @@ impl RawEngine {
         let snapshot = Snapshot::decode(bytes).map_err(error::to_js)?;
         if let Some(held) = &self.held {
             let (old, new) = (&held.info, snapshot.info());
-            if old.customer_id == new.customer_id && old.environment == new.environment && new.version < old.version {
+            if old.customer_id == new.customer_id
+                && old.environment == new.environment
+                && new.version < old.version
+            {
                 return Ok(false);
             }
         }
         let (info, prepared) = snapshot.into_parts();
-        let ids = prepared.features().as_slice().iter().map(|f| f.id.clone()).collect();
+        let ids = prepared
+            .features()
+            .as_slice()
+            .iter()
+            .map(|f| f.id.clone())
+            .collect();
         self.held = Some(Held {
             info,
             eval: Evaluator::new(prepared),
@@ -212,13 +220,22 @@ impl RawEngine {
     /// `EntitlementsError` (`invalid_argument`) for an unknown or unmetered feature or a
     /// non-finite amount. Without a snapshot, returns `false` and sets slot 2 to NaN.
     #[wasm_bindgen(js_name = recordUsage)]
-    pub fn record_usage(&mut self, feature_id: &str, amount: f64, now: f64) -> Result<bool, JsValue> {
+    pub fn record_usage(
+        &mut self,
+        feature_id: &str,
+        amount: f64,
+        now: f64,
+    ) -> Result<bool, JsValue> {
         let Some(held) = self.held.as_mut() else {
             self.out[2] = f64::NAN;
             return Ok(false);
         };
         let now = Timestamp::from_millis_f64(now).ok_or_else(|| {
-            error::to_js(crate::Error::new(crate::ErrorCode::InvalidArgument, "now", "`now` is not a valid date"))
+            error::to_js(crate::Error::new(
+                crate::ErrorCode::InvalidArgument,
+                "now",
+                "`now` is not a valid date",
+            ))
         })?;
         let report = held
             .eval
@@ -246,7 +263,10 @@ fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
         f |= flag::FEATURE;
     }
     if let Some(r) = d.access_denied_reason {
-        let code = REASONS.iter().position(|x| *x == r).map_or(0, |i| i as u32 + 1);
+        let code = REASONS
+            .iter()
+            .position(|x| *x == r)
+            .map_or(0, |i| i as u32 + 1);
         f |= code << flag::REASON_SHIFT;
     }
     if let Some(u) = d.is_unlimited {
@@ -269,7 +289,10 @@ fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
     slot(flag::START, 5, ms(d.usage_period_start));
     slot(flag::END, 6, ms(d.usage_period_end));
     if let Some(p) = d.reset_period {
-        let code = PERIODS.iter().position(|x| *x == p).map_or(0, |i| i as u32 + 1);
+        let code = PERIODS
+            .iter()
+            .position(|x| *x == p)
+            .map_or(0, |i| i as u32 + 1);
         f |= code << flag::PERIOD_SHIFT;
     }
     f

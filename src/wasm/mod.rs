@@ -25,7 +25,9 @@ pub use engine::RawEngine;
 /// Validates a catalog given as JSON text; throws `EntitlementsError` (`invalid_catalog`).
 #[wasm_bindgen(js_name = rawValidateCatalog, skip_typescript)]
 pub fn validate_catalog(catalog_json: &str) -> Result<(), JsValue> {
-    ValidCatalog::from_json(catalog_json).map(|_| ()).map_err(error::to_js)
+    ValidCatalog::from_json(catalog_json)
+        .map(|_| ())
+        .map_err(error::to_js)
 }
 
 /// Builds the binary snapshot of a customer (JSON text) against a catalog (JSON text).
@@ -38,7 +40,15 @@ pub fn build_snapshot(
     catalog_version: f64,
     now: f64,
 ) -> Result<Vec<u8>, JsValue> {
-    build(catalog_json, customer_json, environment, version, catalog_version, now).map_err(error::to_js)
+    build(
+        catalog_json,
+        customer_json,
+        environment,
+        version,
+        catalog_version,
+        now,
+    )
+    .map_err(error::to_js)
 }
 
 fn build(
@@ -52,7 +62,11 @@ fn build(
     let version = whole_number(version, "version")?;
     let catalog_version = whole_number(catalog_version, "catalogVersion")?;
     let now = Timestamp::from_millis_f64(now).ok_or_else(|| {
-        Error::new(ErrorCode::InvalidArgument, "now", "`now` is not a valid date")
+        Error::new(
+            ErrorCode::InvalidArgument,
+            "now",
+            "`now` is not a valid date",
+        )
     })?;
     let catalog = ValidCatalog::from_json(catalog_json)?;
     let state = CustomerState::from_json(customer_json)?;

@@ -53,7 +53,10 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
 
 /// Constant-time equality of two digests.
 fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 impl AuthConfig {
@@ -71,14 +74,18 @@ impl AuthConfig {
     /// The token secret, or 500 `auth_not_configured`.
     pub fn token_secret(&self) -> ApiResult<&[u8]> {
         self.token_secret.as_deref().ok_or_else(|| {
-            not_configured("TOKEN_SECRET is not set (or shorter than 16 bytes): customer tokens are disabled")
+            not_configured(
+                "TOKEN_SECRET is not set (or shorter than 16 bytes): customer tokens are disabled",
+            )
         })
     }
 
     /// The environment of a server key, comparing against every key in constant time.
     fn env_of_key(&self, key: &str) -> ApiResult<String> {
         if self.keys.is_empty() {
-            return Err(not_configured("SERVER_KEYS is not set: every server call is refused"));
+            return Err(not_configured(
+                "SERVER_KEYS is not set: every server call is refused",
+            ));
         }
         let d = digest(key.as_bytes());
         let mut found: Option<&str> = None;
@@ -87,15 +94,20 @@ impl AuthConfig {
                 found = Some(env);
             }
         }
-        found
-            .map(str::to_string)
-            .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "the server key is not valid"))
+        found.map(str::to_string).ok_or_else(|| {
+            ApiError::unauthorized("invalid_credentials", "the server key is not valid")
+        })
     }
 
     /// Authenticates a request: `Authorization: Bearer <server key or token>`, or, when
     /// `allow_query_token` (the live stream, as browsers cannot set WebSocket headers),
     /// `?token=<token>`.
-    pub fn authenticate(&self, req: &Request, allow_query_token: bool, now_ms: u64) -> ApiResult<Caller> {
+    pub fn authenticate(
+        &self,
+        req: &Request,
+        allow_query_token: bool,
+        now_ms: u64,
+    ) -> ApiResult<Caller> {
         let header = req.headers().get("authorization").ok().flatten();
         let credential = match header {
             Some(h) => {
@@ -110,25 +122,42 @@ impl AuthConfig {
                 Some(rest.trim().to_string())
             }
             None if allow_query_token => req.url().ok().and_then(|u| {
-                u.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
+                u.query_pairs()
+                    .find(|(k, _)| k == "token")
+                    .map(|(_, v)| v.into_owned())
             }),
             None => None,
         };
         let Some(credential) = credential else {
             if self.keys.is_empty() && self.token_secret.is_none() {
-                return Err(not_configured("SERVER_KEYS and TOKEN_SECRET are not set: every authenticated call is refused"));
+                return Err(not_configured(
+                    "SERVER_KEYS and TOKEN_SECRET are not set: every authenticated call is refused",
+                ));
             }
-            return Err(ApiError::unauthorized("missing_credentials", "no credentials: send `Authorization: Bearer <key>`"));
+            return Err(ApiError::unauthorized(
+                "missing_credentials",
+                "no credentials: send `Authorization: Bearer <key>`",
+            ));
         };
         if credential.starts_with(token::PREFIX) {
             let secret = self.token_secret()?;
             match token::verify(secret, &credential, now_ms / 1000) {
-                Ok(claims) => Ok(Caller::Customer { env: claims.env, customer: claims.sub }),
-                Err(TokenError::Expired) => Err(ApiError::unauthorized("token_expired", "the customer token has expired")),
-                Err(TokenError::Invalid) => Err(ApiError::unauthorized("invalid_token", "the customer token is not valid")),
+                Ok(claims) => Ok(Caller::Customer {
+                    env: claims.env,
+                    customer: claims.sub,
+                }),
+                Err(TokenError::Expired) => Err(ApiError::unauthorized(
+                    "token_expired",
+                    "the customer token has expired",
+                )),
+                Err(TokenError::Invalid) => Err(ApiError::unauthorized(
+                    "invalid_token",
+                    "the customer token is not valid",
+                )),
             }
         } else {
-            self.env_of_key(&credential).map(|env| Caller::Server { env })
+            self.env_of_key(&credential)
+                .map(|env| Caller::Server { env })
         }
     }
 }

@@ -41,7 +41,12 @@ fn too_large() -> ApiError {
 pub fn check_syntax(text: &str) -> ApiResult<()> {
     serde_json::from_str::<serde::de::IgnoredAny>(text)
         .map(|_| ())
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("request body is not valid JSON: {e}")))
+        .map_err(|e| {
+            ApiError::bad_request(
+                "malformed_json",
+                format!("request body is not valid JSON: {e}"),
+            )
+        })
 }
 
 /// Parses `text` into `T`: 400 when it is not JSON, 422 `invalid_request` (with the

@@ -54,19 +54,24 @@ pub async fn get(kv: &KvStore, env: &str, version: u64) -> ApiResult<Option<Stri
 pub async fn put_next(kv: &KvStore, env: &str, json: &str) -> ApiResult<u64> {
     let version = current_version(kv, env).await? + 1;
     kv.put(&version_key(env, version), json)?.execute().await?;
-    kv.put(&current_key(env), version.to_string())?.execute().await?;
+    kv.put(&current_key(env), version.to_string())?
+        .execute()
+        .await?;
     Ok(version)
 }
 
 /// Records that `customer` of `env` has live clients.
 pub async fn mark_live(kv: &KvStore, env: &str, customer: &str) -> ApiResult<()> {
-    kv.put(&format!("{}{customer}", live_prefix(env)), "1")?.execute().await?;
+    kv.put(&format!("{}{customer}", live_prefix(env)), "1")?
+        .execute()
+        .await?;
     Ok(())
 }
 
 /// Removes `customer` from the live registry of `env`.
 pub async fn unmark_live(kv: &KvStore, env: &str, customer: &str) -> ApiResult<()> {
-    kv.delete(&format!("{}{customer}", live_prefix(env))).await?;
+    kv.delete(&format!("{}{customer}", live_prefix(env)))
+        .await?;
     Ok(())
 }
 

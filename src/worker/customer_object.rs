@@ -73,7 +73,12 @@ fn now() -> Timestamp {
 impl DurableObject for CustomerObject {
     fn new(state: State, env: Env) -> Self {
         let store = Store::open(&state.storage());
-        CustomerObject { state, env, store, memory: RefCell::new(Memory::default()) }
+        CustomerObject {
+            state,
+            env,
+            store,
+            memory: RefCell::new(Memory::default()),
+        }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -83,7 +88,11 @@ impl DurableObject for CustomerObject {
         }
     }
 
-    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
         // A client may ask for the current snapshot again by sending `refresh`.
         if matches!(&message, WebSocketIncomingMessage::String(s) if s.trim() == "refresh") {
             if let Ok(Some(who)) = ws.deserialize_attachment::<CustomerRef>() {
@@ -95,7 +104,13 @@ impl DurableObject for CustomerObject {
         Ok(())
     }
 
-    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> worker::Result<()> {
         let _ = ws.close(Some(1000), Some("closed"));
         Ok(())
     }
@@ -135,7 +150,10 @@ impl CustomerObject {
             }
             (Method::Get, op::LIVE) => self.live(&who).await,
             (Method::Post, op::CATALOG_CHANGED) => self.catalog_changed(&who).await,
-            _ => Err(ApiError::not_found("not_found", "unknown customer object operation")),
+            _ => Err(ApiError::not_found(
+                "not_found",
+                "unknown customer object operation",
+            )),
         }
     }
 
@@ -159,7 +177,9 @@ impl CustomerObject {
         }
         let json = catalog_store::get(&kv, env, version)
             .await?
-            .ok_or_else(|| ApiError::internal(format!("catalog version {version} is missing from KV")))?;
+            .ok_or_else(|| {
+                ApiError::internal(format!("catalog version {version} is missing from KV"))
+            })?;
         let catalog = ValidCatalog::from_json(&json)
             .map_err(|e| ApiError::internal(format!("stored catalog does not validate: {e}")))?;
         let mut mem = self.mem()?;
@@ -184,7 +204,11 @@ impl CustomerObject {
                 None => Slot::Missing,
                 Some(stored) => {
                     let prepared = prepare(&cat, stored.state)?;
-                    Slot::Present(Loaded { catalog_version: cat.0, counter: stored.counter, evaluator: Evaluator::new(prepared) })
+                    Slot::Present(Loaded {
+                        catalog_version: cat.0,
+                        counter: stored.counter,
+                        evaluator: Evaluator::new(prepared),
+                    })
                 }
             });
         }
@@ -196,8 +220,14 @@ impl CustomerObject {
 
     fn get_state(&self) -> ApiResult<Response> {
         match self.store()?.load()? {
-            None => Err(ApiError::not_found("customer_not_found", "customer does not exist in this environment")),
-            Some(stored) => json_ok(200, &serde_json::to_value(&stored.state).unwrap_or(Value::Null)),
+            None => Err(ApiError::not_found(
+                "customer_not_found",
+                "customer does not exist in this environment",
+            )),
+            Some(stored) => json_ok(
+                200,
+                &serde_json::to_value(&stored.state).unwrap_or(Value::Null),
+            ),
         }
     }
 
@@ -205,7 +235,11 @@ impl CustomerObject {
         let mut state = CustomerState::from_json(body).map_err(|e| ApiError::from_core(&e))?;
         let mut mem = self.mem()?;
         let cat = mem.catalog.clone().ok_or_else(|| {
-            ApiError::new(409, "catalog_not_found", "this environment has no catalog yet: PUT /v1/catalog first")
+            ApiError::new(
+                409,
+                "catalog_not_found",
+                "this environment has no catalog yet: PUT /v1/catalog first",
+            )
         })?;
         let store = self.store()?;
         let existing = store.load()?;
@@ -223,7 +257,11 @@ impl CustomerObject {
             return Err(e);
         }
         let body = serde_json::to_value(prepared.state()).unwrap_or(Value::Null);
-        let loaded = Loaded { catalog_version: cat.0, counter, evaluator: Evaluator::new(prepared) };
+        let loaded = Loaded {
+            catalog_version: cat.0,
+            counter,
+            evaluator: Evaluator::new(prepared),
+        };
         self.push(who, &cat, &loaded);
         mem.customer = Some(Slot::Present(loaded));
         json_ok(if created { 201 } else { 200 }, &body)
@@ -237,17 +275,38 @@ impl CustomerObject {
         let mut out = Vec::with_capacity(items.len());
         let mut changed = false;
         for item in items {
-            let key = item.idempotency_key.as_deref().map(|k| format!("usage:{k}"));
-            if let Some(prev) = key.as_deref().map(|k| store.remembered(k)).transpose()?.flatten() {
-                out.push(Outcome { status: 200, body: serde_json::from_str(&prev).unwrap_or(Value::Null) });
+            let key = item
+                .idempotency_key
+                .as_deref()
+                .map(|k| format!("usage:{k}"));
+            if let Some(prev) = key
+                .as_deref()
+                .map(|k| store.remembered(k))
+                .transpose()?
+                .flatten()
+            {
+                out.push(Outcome {
+                    status: 200,
+                    body: serde_json::from_str(&prev).unwrap_or(Value::Null),
+                });
                 continue;
             }
             let Some((_, l)) = self.loaded(&mut mem)? else {
                 out.push(error_outcome(&ApiError::customer_not_found(&who.customer)));
                 continue;
             };
-            let at = item.at_ms.and_then(Timestamp::from_millis).unwrap_or_else(now);
-            match record(store, l, &item.feature_id, item.value, item.update_behavior, at) {
+            let at = item
+                .at_ms
+                .and_then(Timestamp::from_millis)
+                .unwrap_or_else(now);
+            match record(
+                store,
+                l,
+                &item.feature_id,
+                item.value,
+                item.update_behavior,
+                at,
+            ) {
                 Ok(report) => {
                     changed = true;
                     let body = report_json(&report);
@@ -293,14 +352,26 @@ impl CustomerObject {
         let feature = cat.1.feature(&item.feature_id);
         let kind = feature.map_or(CheckKind::Boolean, |f| kind_of(f.feature_type));
         let metered = feature.is_some_and(|f| f.feature_type == FeatureType::Metered);
-        let check = Check { feature_id: &item.feature_id, kind, requested_usage: item.requested_usage, fallback: None };
+        let check = Check {
+            feature_id: &item.feature_id,
+            kind,
+            requested_usage: item.requested_usage,
+            fallback: None,
+        };
         let at = Timestamp::from_millis(now_ms).unwrap_or(Timestamp::EPOCH);
         let (allowed, decision) = {
             let d = l.evaluator.check(at, &check);
             (d.has_access, d.to_json())
         };
         if item.consume && allowed && metered && item.requested_usage > 0.0 {
-            if let Err(e) = record(store, l, &item.feature_id, item.requested_usage, UsageUpdate::Delta, at) {
+            if let Err(e) = record(
+                store,
+                l,
+                &item.feature_id,
+                item.requested_usage,
+                UsageUpdate::Delta,
+                at,
+            ) {
                 mem.customer = None;
                 return Err(e);
             }
@@ -312,7 +383,12 @@ impl CustomerObject {
         Ok(decision)
     }
 
-    fn snapshot_response(&self, who: &CustomerRef, accept: &str, if_none_match: &str) -> ApiResult<Response> {
+    fn snapshot_response(
+        &self,
+        who: &CustomerRef,
+        accept: &str,
+        if_none_match: &str,
+    ) -> ApiResult<Response> {
         let mut mem = self.mem()?;
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             return Err(ApiError::customer_not_found(&who.customer));
@@ -328,7 +404,10 @@ impl CustomerObject {
         }
         let snapshot = build_snapshot(who, &cat, l)?;
         let (ctype, bytes) = if accept.contains("application/json") {
-            ("application/json; charset=utf-8", snapshot.to_json().to_string().into_bytes())
+            (
+                "application/json; charset=utf-8",
+                snapshot.to_json().to_string().into_bytes(),
+            )
         } else {
             ("application/octet-stream", snapshot.encode())
         };
@@ -382,7 +461,9 @@ impl CustomerObject {
         }
         match build_snapshot(who, cat, l) {
             Ok(s) => live::broadcast(&self.state, &s.encode()),
-            Err(e) => worker::console_error!("snapshot of `{}` not pushed: {}", who.customer, e.message),
+            Err(e) => {
+                worker::console_error!("snapshot of `{}` not pushed: {}", who.customer, e.message)
+            }
         }
     }
 
@@ -403,24 +484,43 @@ fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
     Prepared::new(cat.1.clone(), state).map_err(|e| {
         let mut err = ApiError::from_core_with_status(409, &e);
         err.code = "customer_catalog_mismatch".into();
-        err.message = format!("the stored customer no longer fits the catalog: {}", err.message);
+        err.message = format!(
+            "the stored customer no longer fits the catalog: {}",
+            err.message
+        );
         err
     })
 }
 
 fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
-    state
-        .usage
-        .retain(|u| cat.1.feature(&u.feature_id).is_some_and(|f| f.feature_type == FeatureType::Metered));
+    state.usage.retain(|u| {
+        cat.1
+            .feature(&u.feature_id)
+            .is_some_and(|f| f.feature_type == FeatureType::Metered)
+    });
 }
 
 /// Records usage in memory and storage, bumping the change counter.
-fn record(store: &Store, l: &mut Loaded, feature: &str, value: f64, update: UsageUpdate, at: Timestamp) -> ApiResult<UsageReport> {
+fn record(
+    store: &Store,
+    l: &mut Loaded,
+    feature: &str,
+    value: f64,
+    update: UsageUpdate,
+    at: Timestamp,
+) -> ApiResult<UsageReport> {
     let report = l
         .evaluator
         .record_usage(feature, value, update, at)
         .map_err(|e| ApiError::from_core(&e))?;
-    if let Some(u) = l.evaluator.prepared().state().usage.iter().find(|u| u.feature_id == feature) {
+    if let Some(u) = l
+        .evaluator
+        .prepared()
+        .state()
+        .usage
+        .iter()
+        .find(|u| u.feature_id == feature)
+    {
         store.save_usage(u)?;
     }
     l.counter += 1;
@@ -449,7 +549,10 @@ fn report_json(r: &UsageReport) -> Value {
 }
 
 fn error_outcome(e: &ApiError) -> Outcome {
-    Outcome { status: e.status, body: e.body() }
+    Outcome {
+        status: e.status,
+        body: e.body(),
+    }
 }
 
 /// Whether an `If-None-Match` header matches `etag` (weak comparison, `*` matches).

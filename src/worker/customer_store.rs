@@ -73,7 +73,10 @@ impl Store {
     fn meta(&self, k: &str) -> ApiResult<Option<String>> {
         let rows: Vec<MetaRow> = self
             .sql
-            .exec("SELECT v FROM meta WHERE k = ?", vec![SqlStorageValue::from(k.to_string())])
+            .exec(
+                "SELECT v FROM meta WHERE k = ?",
+                vec![SqlStorageValue::from(k.to_string())],
+            )
             .and_then(|c| c.to_array())
             .map_err(internal)?;
         Ok(rows.into_iter().next().map(|r| r.v))
@@ -94,11 +97,15 @@ impl Store {
         let Some(json) = self.meta("state")? else {
             return Ok(None);
         };
-        let mut state = CustomerState::from_json(&json)
-            .map_err(|e| ApiError::internal(format!("stored customer state does not parse: {e}")))?;
+        let mut state = CustomerState::from_json(&json).map_err(|e| {
+            ApiError::internal(format!("stored customer state does not parse: {e}"))
+        })?;
         let rows: Vec<UsageRow> = self
             .sql
-            .exec("SELECT feature_id, current, period_start FROM usage ORDER BY feature_id", None)
+            .exec(
+                "SELECT feature_id, current, period_start FROM usage ORDER BY feature_id",
+                None,
+            )
             .and_then(|c| c.to_array())
             .map_err(internal)?;
         state.usage = rows
@@ -106,7 +113,9 @@ impl Store {
             .map(|r| Usage {
                 feature_id: r.feature_id,
                 current_usage: r.current,
-                period_start: r.period_start.and_then(|ms| Timestamp::from_millis(ms as i64)),
+                period_start: r
+                    .period_start
+                    .and_then(|ms| Timestamp::from_millis(ms as i64)),
             })
             .collect();
         let counter = self.counter()?;
@@ -115,12 +124,18 @@ impl Store {
 
     /// The change counter (0 before the first change).
     pub fn counter(&self) -> ApiResult<u64> {
-        Ok(self.meta("counter")?.and_then(|c| c.parse().ok()).unwrap_or(0))
+        Ok(self
+            .meta("counter")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Stores the state (its `usage` is ignored: counters live in their own table).
     pub fn save_state(&self, state: &CustomerState) -> ApiResult<()> {
-        let without_usage = CustomerState { usage: Vec::new(), ..state.clone() };
+        let without_usage = CustomerState {
+            usage: Vec::new(),
+            ..state.clone()
+        };
         let json = serde_json::to_string(&without_usage)
             .map_err(|e| ApiError::internal(format!("state does not serialize: {e}")))?;
         self.set_meta("state", json)
@@ -157,7 +172,10 @@ impl Store {
     pub fn remembered(&self, key: &str) -> ApiResult<Option<String>> {
         let rows: Vec<ResponseRow> = self
             .sql
-            .exec("SELECT response FROM idempotency WHERE k = ?", vec![SqlStorageValue::from(key.to_string())])
+            .exec(
+                "SELECT response FROM idempotency WHERE k = ?",
+                vec![SqlStorageValue::from(key.to_string())],
+            )
             .and_then(|c| c.to_array())
             .map_err(internal)?;
         Ok(rows.into_iter().next().map(|r| r.response))

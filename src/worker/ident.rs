@@ -25,7 +25,9 @@ impl CustomerRef {
 pub fn valid_env(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Validates a customer id taken from a path or a body.
@@ -33,7 +35,9 @@ pub fn customer_id(id: &str) -> ApiResult<&str> {
     if id.is_empty() || id.len() > MAX_CUSTOMER_ID_BYTES || id.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
             "invalid_customer_id",
-            format!("customer id must be 1 to {MAX_CUSTOMER_ID_BYTES} bytes without control characters"),
+            format!(
+                "customer id must be 1 to {MAX_CUSTOMER_ID_BYTES} bytes without control characters"
+            ),
         ));
     }
     Ok(id)

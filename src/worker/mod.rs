@@ -12,7 +12,10 @@
 pub mod auth;
 pub mod body;
 pub mod catalog_store;
-#[allow(missing_docs, reason = "the #[durable_object] macro generates undocumented wasm-bindgen glue")]
+#[allow(
+    missing_docs,
+    reason = "the #[durable_object] macro generates undocumented wasm-bindgen glue"
+)]
 pub mod customer_object;
 pub mod customer_store;
 pub mod errors;
@@ -79,7 +82,10 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
                 _ => Err(not_found()),
             }
         }
-        ([""], Method::Get) => json_ok(200, &serde_json::json!({ "name": "edge-entitlements", "api": "/v1" })),
+        ([""], Method::Get) => json_ok(
+            200,
+            &serde_json::json!({ "name": "edge-entitlements", "api": "/v1" }),
+        ),
         _ => Err(not_found()),
     }
 }

@@ -108,6 +108,9 @@ pub fn who(req: &Request) -> ApiResult<CustomerRef> {
     let get = |name: &str| req.headers().get(name).ok().flatten();
     match (get(H_ENV), get(H_CUSTOMER).as_deref().and_then(pct_decode)) {
         (Some(env), Some(customer)) => Ok(CustomerRef { env, customer }),
-        _ => Err(ApiError::bad_request("bad_internal_request", "missing customer headers")),
+        _ => Err(ApiError::bad_request(
+            "bad_internal_request",
+            "missing customer headers",
+        )),
     }
 }

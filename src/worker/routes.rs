@@ -33,11 +33,16 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn server(&self, req: &Request) -> ApiResult<String> {
-        self.auth.authenticate(req, false, self.now_ms)?.require_server().map(str::to_string)
+        self.auth
+            .authenticate(req, false, self.now_ms)?
+            .require_server()
+            .map(str::to_string)
     }
 
     fn reader(&self, req: &Request, customer: &str, allow_query_token: bool) -> ApiResult<String> {
-        let caller: Caller = self.auth.authenticate(req, allow_query_token, self.now_ms)?;
+        let caller: Caller = self
+            .auth
+            .authenticate(req, allow_query_token, self.now_ms)?;
         caller.require_reader_of(customer).map(str::to_string)
     }
 }
@@ -56,10 +61,16 @@ pub async fn put_catalog(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response
     let kv = catalog_store::kv(ctx.env)?;
     let version = catalog_store::put_next(&kv, &env, &text).await?;
     let customers = catalog_store::live_customers(&kv, &env).await?;
-    let notices = customers.into_iter().map(|customer| {
-        let who = CustomerRef { env: env.clone(), customer };
-        async move { protocol::call(ctx.env, &who, Method::Post, op::CATALOG_CHANGED, None, &[]).await }
-    });
+    let notices =
+        customers.into_iter().map(|customer| {
+            let who = CustomerRef {
+                env: env.clone(),
+                customer,
+            };
+            async move {
+                protocol::call(ctx.env, &who, Method::Post, op::CATALOG_CHANGED, None, &[]).await
+            }
+        });
     for result in join_all(notices).await {
         if let Err(e) = result {
             worker::console_error!("catalog change not pushed: {}", e.message);
@@ -78,10 +89,17 @@ pub async fn get_catalog(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
         v => catalog_store::get(&kv, &env, v).await?,
     };
     let Some(text) = text else {
-        return Err(ApiError::not_found("catalog_not_found", "this environment has no catalog yet"));
+        return Err(ApiError::not_found(
+            "catalog_not_found",
+            "this environment has no catalog yet",
+        ));
     };
-    let catalog: Value = serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
-    json_ok(200, &json!({ "catalogVersion": version, "catalog": catalog }))
+    let catalog: Value =
+        serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
+    json_ok(
+        200,
+        &json!({ "catalogVersion": version, "catalog": catalog }),
+    )
 }
 
 /// `PUT /v1/customers/{id}`: the state without usage; the path id wins.
@@ -89,30 +107,54 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
     let env = ctx.server(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
-    let mut value: Value = serde_json::from_str(&text).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?;
+    let mut value: Value = serde_json::from_str(&text)
+        .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?;
     let invalid = |path: &str, message: String| {
-        ApiError::new(422, "invalid_customer", message.clone()).with_details(json!([{ "path": path, "message": message }]))
+        ApiError::new(422, "invalid_customer", message.clone())
+            .with_details(json!([{ "path": path, "message": message }]))
     };
     let Value::Object(map) = &mut value else {
         return Err(invalid("", "customer state must be a JSON object".into()));
     };
     if map.contains_key("usage") {
-        return Err(invalid("usage", "`usage` is not accepted here: report usage with POST /v1/usage".into()));
+        return Err(invalid(
+            "usage",
+            "`usage` is not accepted here: report usage with POST /v1/usage".into(),
+        ));
     }
     match map.get("id") {
         None => {
             map.insert("id".into(), id.into());
         }
         Some(Value::String(s)) if s == id => {}
-        Some(other) => return Err(invalid("id", format!("body id {other} differs from the path id `{id}`"))),
+        Some(other) => {
+            return Err(invalid(
+                "id",
+                format!("body id {other} differs from the path id `{id}`"),
+            ))
+        }
     }
-    let who = CustomerRef { env, customer: id.to_string() };
-    protocol::call(ctx.env, &who, Method::Put, op::STATE, Some(value.to_string()), &[]).await
+    let who = CustomerRef {
+        env,
+        customer: id.to_string(),
+    };
+    protocol::call(
+        ctx.env,
+        &who,
+        Method::Put,
+        op::STATE,
+        Some(value.to_string()),
+        &[],
+    )
+    .await
 }
 
 /// `GET /v1/customers/{id}`.
 pub async fn get_customer(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response> {
-    let who = CustomerRef { env: ctx.server(req)?, customer: id.to_string() };
+    let who = CustomerRef {
+        env: ctx.server(req)?,
+        customer: id.to_string(),
+    };
     protocol::call(ctx.env, &who, Method::Get, op::STATE, None, &[]).await
 }
 
@@ -127,14 +169,26 @@ pub async fn mint_token(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult
     let env = ctx.server(req)?;
     let secret = ctx.auth.token_secret()?.to_vec();
     let text = body::read_text(req).await?;
-    let input: TokenRequest = if text.trim().is_empty() { TokenRequest::default() } else { body::parse(&text)? };
+    let input: TokenRequest = if text.trim().is_empty() {
+        TokenRequest::default()
+    } else {
+        body::parse(&text)?
+    };
     let ttl = input.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
     if ttl == 0 {
-        return Err(invalid_request("ttlSeconds", "ttlSeconds must be at least 1"));
+        return Err(invalid_request(
+            "ttlSeconds",
+            "ttlSeconds must be at least 1",
+        ));
     }
     let exp = ctx.now_ms / 1000 + ttl.min(MAX_TTL_SECONDS);
-    let claims = Claims { env, sub: id.to_string(), exp };
-    let token = token::mint(&secret, &claims).ok_or_else(|| ApiError::internal("token could not be signed"))?;
+    let claims = Claims {
+        env,
+        sub: id.to_string(),
+        exp,
+    };
+    let token = token::mint(&secret, &claims)
+        .ok_or_else(|| ApiError::internal("token could not be signed"))?;
     let expires_at = Timestamp::from_millis(i64::try_from(exp * 1000).unwrap_or(i64::MAX))
         .map(|t| t.to_string())
         .unwrap_or_default();
@@ -161,17 +215,33 @@ impl UsageInput {
     /// Checks what the object cannot: ids, key length, timestamp syntax.
     fn into_item(self, path: &str) -> ApiResult<(String, UsageItem)> {
         if ident::customer_id(&self.customer_id).is_err() {
-            return Err(invalid_request(&format!("{path}customerId"), "customerId must be 1 to 256 bytes"));
+            return Err(invalid_request(
+                &format!("{path}customerId"),
+                "customerId must be 1 to 256 bytes",
+            ));
         }
-        if self.idempotency_key.as_deref().is_some_and(|k| !valid_idempotency_key(k)) {
-            return Err(invalid_request(&format!("{path}idempotencyKey"), "idempotencyKey must be 1 to 255 bytes"));
+        if self
+            .idempotency_key
+            .as_deref()
+            .is_some_and(|k| !valid_idempotency_key(k))
+        {
+            return Err(invalid_request(
+                &format!("{path}idempotencyKey"),
+                "idempotencyKey must be 1 to 255 bytes",
+            ));
         }
-        let at_ms = match &self.timestamp {
-            None => None,
-            Some(t) => Some(Timestamp::parse(t).map(Timestamp::as_millis).ok_or_else(|| {
-                invalid_request(&format!("{path}timestamp"), &format!("timestamp `{t}` is not an RFC 3339 UTC instant"))
-            })?),
-        };
+        let at_ms =
+            match &self.timestamp {
+                None => None,
+                Some(t) => Some(Timestamp::parse(t).map(Timestamp::as_millis).ok_or_else(
+                    || {
+                        invalid_request(
+                            &format!("{path}timestamp"),
+                            &format!("timestamp `{t}` is not an RFC 3339 UTC instant"),
+                        )
+                    },
+                )?),
+            };
         let item = UsageItem {
             feature_id: self.feature_id,
             value: self.value,
@@ -192,26 +262,44 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
     let batch = text.trim_start().starts_with('[');
-    let inputs: Vec<UsageInput> = if batch { body::parse(&text)? } else { vec![body::parse(&text)?] };
+    let inputs: Vec<UsageInput> = if batch {
+        body::parse(&text)?
+    } else {
+        vec![body::parse(&text)?]
+    };
     if inputs.len() > MAX_BATCH {
-        return Err(invalid_request("", &format!("a batch holds at most {MAX_BATCH} reports")));
+        return Err(invalid_request(
+            "",
+            &format!("a batch holds at most {MAX_BATCH} reports"),
+        ));
     }
     let mut groups: BTreeMap<String, Vec<(usize, UsageItem)>> = BTreeMap::new();
     for (i, input) in inputs.into_iter().enumerate() {
-        let path = if batch { format!("[{i}].") } else { String::new() };
+        let path = if batch {
+            format!("[{i}].")
+        } else {
+            String::new()
+        };
         let (customer, item) = input.into_item(&path)?;
         groups.entry(customer).or_default().push((i, item));
     }
     let total = groups.values().map(Vec::len).sum();
     let calls = groups.into_iter().map(|(customer, entries)| {
-        let who = CustomerRef { env: env.clone(), customer };
+        let who = CustomerRef {
+            env: env.clone(),
+            customer,
+        };
         async move {
             let (indexes, items): (Vec<usize>, Vec<UsageItem>) = entries.into_iter().unzip();
-            let body = serde_json::to_string(&items).map_err(|e| ApiError::internal(e.to_string()))?;
-            let mut res = protocol::call(ctx.env, &who, Method::Post, op::USAGE, Some(body), &[]).await?;
+            let body =
+                serde_json::to_string(&items).map_err(|e| ApiError::internal(e.to_string()))?;
+            let mut res =
+                protocol::call(ctx.env, &who, Method::Post, op::USAGE, Some(body), &[]).await?;
             if res.status_code() != 200 {
                 let body: Value = res.json().await.unwrap_or(Value::Null);
-                return Err(ApiError::internal(format!("customer object failed: {body}")));
+                return Err(ApiError::internal(format!(
+                    "customer object failed: {body}"
+                )));
             }
             let outcomes: Vec<Outcome> = res.json().await?;
             Ok::<_, ApiError>(indexes.into_iter().zip(outcomes).collect::<Vec<_>>())
@@ -225,11 +313,19 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
             }
         }
     }
-    let mut results = results.into_iter().map(|o| o.unwrap_or(Outcome { status: 500, body: Value::Null }));
+    let mut results = results.into_iter().map(|o| {
+        o.unwrap_or(Outcome {
+            status: 500,
+            body: Value::Null,
+        })
+    });
     if batch {
         json_ok(200, &Value::Array(results.map(|o| o.body).collect()))
     } else {
-        let o = results.next().unwrap_or(Outcome { status: 500, body: Value::Null });
+        let o = results.next().unwrap_or(Outcome {
+            status: 500,
+            body: Value::Null,
+        });
         json_ok(o.status, &o.body)
     }
 }
@@ -249,14 +345,27 @@ pub async fn check(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let env = ctx.server(req)?;
     let input: CheckInput = body::read_json(req).await?;
     if ident::customer_id(&input.customer_id).is_err() {
-        return Err(invalid_request("customerId", "customerId must be 1 to 256 bytes"));
+        return Err(invalid_request(
+            "customerId",
+            "customerId must be 1 to 256 bytes",
+        ));
     }
     let requested_usage = input.requested_usage.unwrap_or(0.0);
     if !(requested_usage.is_finite() && requested_usage >= 0.0) {
-        return Err(invalid_request("requestedUsage", "requestedUsage must be a non-negative number"));
+        return Err(invalid_request(
+            "requestedUsage",
+            "requestedUsage must be a non-negative number",
+        ));
     }
-    if input.idempotency_key.as_deref().is_some_and(|k| !valid_idempotency_key(k)) {
-        return Err(invalid_request("idempotencyKey", "idempotencyKey must be 1 to 255 bytes"));
+    if input
+        .idempotency_key
+        .as_deref()
+        .is_some_and(|k| !valid_idempotency_key(k))
+    {
+        return Err(invalid_request(
+            "idempotencyKey",
+            "idempotencyKey must be 1 to 255 bytes",
+        ));
     }
     let item = CheckItem {
         feature_id: input.feature_id,
@@ -264,14 +373,20 @@ pub async fn check(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
         consume: input.consume.unwrap_or(false),
         idempotency_key: input.idempotency_key,
     };
-    let who = CustomerRef { env, customer: input.customer_id };
+    let who = CustomerRef {
+        env,
+        customer: input.customer_id,
+    };
     let body = serde_json::to_string(&item).map_err(|e| ApiError::internal(e.to_string()))?;
     protocol::call(ctx.env, &who, Method::Post, op::CHECK, Some(body), &[]).await
 }
 
 /// `GET /v1/customers/{id}/snapshot`: server key or that customer's token.
 pub async fn snapshot(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response> {
-    let who = CustomerRef { env: ctx.reader(req, id, false)?, customer: id.to_string() };
+    let who = CustomerRef {
+        env: ctx.reader(req, id, false)?,
+        customer: id.to_string(),
+    };
     let mut headers = Vec::new();
     for name in ["accept", "if-none-match"] {
         if let Some(v) = req.headers().get(name).ok().flatten() {
@@ -283,10 +398,30 @@ pub async fn snapshot(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Respo
 
 /// `GET /v1/customers/{id}/live`: WebSocket upgrade, server key or token (`?token=` too).
 pub async fn live(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response> {
-    let who = CustomerRef { env: ctx.reader(req, id, true)?, customer: id.to_string() };
-    let upgrade = req.headers().get("upgrade").ok().flatten().unwrap_or_default();
+    let who = CustomerRef {
+        env: ctx.reader(req, id, true)?,
+        customer: id.to_string(),
+    };
+    let upgrade = req
+        .headers()
+        .get("upgrade")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
-        return Err(ApiError::new(426, "websocket_required", "this route needs `Upgrade: websocket`"));
+        return Err(ApiError::new(
+            426,
+            "websocket_required",
+            "this route needs `Upgrade: websocket`",
+        ));
     }
-    protocol::call(ctx.env, &who, Method::Get, op::LIVE, None, &[("upgrade", "websocket".to_string())]).await
+    protocol::call(
+        ctx.env,
+        &who,
+        Method::Get,
+        op::LIVE,
+        None,
+        &[("upgrade", "websocket".to_string())],
+    )
+    .await
 }

@@ -59,12 +59,16 @@ pub fn mint(secret: &[u8], claims: &Claims) -> Option<String> {
 pub fn verify(secret: &[u8], token: &str, now_seconds: u64) -> Result<Claims, TokenError> {
     let rest = token.strip_prefix(PREFIX).ok_or(TokenError::Invalid)?;
     let (payload, sig) = rest.split_once('.').ok_or(TokenError::Invalid)?;
-    let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| TokenError::Invalid)?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| TokenError::Invalid)?;
     let mut m = mac(secret).ok_or(TokenError::Invalid)?;
     m.update(PREFIX.as_bytes());
     m.update(payload.as_bytes());
     m.verify_slice(&sig).map_err(|_| TokenError::Invalid)?;
-    let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Invalid)?;
+    let json = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| TokenError::Invalid)?;
     let claims: Claims = serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)?;
     if now_seconds >= claims.exp {
         return Err(TokenError::Expired);
@@ -79,7 +83,11 @@ mod tests {
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn claims() -> Claims {
-        Claims { env: "staging".into(), sub: "acme".into(), exp: 1000 }
+        Claims {
+            env: "staging".into(),
+            sub: "acme".into(),
+            exp: 1000,
+        }
     }
 
     #[test]
@@ -92,11 +100,17 @@ mod tests {
     #[test]
     fn tampering_is_refused() {
         let t = mint(SECRET, &claims()).unwrap();
-        let other = Claims { sub: "other".into(), ..claims() };
+        let other = Claims {
+            sub: "other".into(),
+            ..claims()
+        };
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&other).unwrap());
         let sig = t.rsplit('.').next().unwrap();
         let forged = format!("{PREFIX}{forged_payload}.{sig}");
         assert_eq!(verify(SECRET, &forged, 1), Err(TokenError::Invalid));
-        assert_eq!(verify(b"another secret of enough length", &t, 1), Err(TokenError::Invalid));
+        assert_eq!(
+            verify(b"another secret of enough length", &t, 1),
+            Err(TokenError::Invalid)
+        );
     }
 }

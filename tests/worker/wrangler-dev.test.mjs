@@ -22,12 +22,18 @@ test("wrangler dev: the API end to end, persisted across a restart", { timeout: 
     const first = nextMessage(ws, (_d, bin) => bin, 5000);
     await new Promise((resolve, reject) => { ws.on("open", resolve); ws.on("error", reject); });
     await first;
+    const single = nextMessage(ws, (_d, bin) => bin, 2000);
+    const t0 = performance.now();
+    assert.equal((await api.post("/v1/usage", { customerId: id, featureId: "api-calls", value: 1 })).status, 200);
+    const latency = (await single).at - t0;
+    t.diagnostic(`usage report pushed after ${latency.toFixed(1)} ms`);
+    assert.ok(latency < 500, `push took ${latency} ms`);
     const pushed = nextMessage(ws, (_d, bin) => bin, 2000);
     const start = performance.now();
     const consumes = await Promise.all(
       Array.from({ length: 50 }, () => api.post("/v1/check", { customerId: id, featureId: "credits", requestedUsage: 3, consume: true })),
     );
-    t.diagnostic(`first push after ${((await pushed).at - start).toFixed(1)} ms`);
+    t.diagnostic(`first push under 50 concurrent consumes after ${((await pushed).at - start).toFixed(1)} ms`);
     ws.close();
     assert.equal(consumes.filter((r) => r.body.hasAccess).length, 33, "100 / 3 = 33 consumes fit");
     const etag = (await api.get(`/v1/customers/${id}/snapshot`)).headers.get("etag");
