@@ -534,3 +534,85 @@ fn flatten(chain: &[usize], own: &[Vec<(FeatureIdx, Terms)>]) -> Vec<(FeatureIdx
     }
     merged.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_every_violation_with_path_and_entity() {
+        let err = ValidCatalog::from_json(
+            r#"{"features": [{"id": "calls", "type": "metered", "meter": "incremental"},
+                             {"id": "calls", "type": "boolean"}],
+                "plans": [
+                  {"id": "pro", "entitlements": [
+                    {"featureId": "calls", "usageLimit": 1.5},
+                    {"featureId": "calls", "usageLimit": 3}]},
+                  {"id": "b", "parentPlanId": "gold", "entitlements": [{"featureId": "nope"}]}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidCatalog);
+        let got: Vec<(&str, &str)> = err
+            .violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("features[1].id", "feature id `calls` repeats"),
+                (
+                    "plans[0].entitlements[0].usageLimit",
+                    "plan `pro`: usageLimit 1.5 of `calls` is not an integer from 0 to 2^53 - 1"
+                ),
+                (
+                    "plans[0].entitlements[1].featureId",
+                    "plan `pro`: names feature `calls` twice"
+                ),
+                (
+                    "plans[1].parentPlanId",
+                    "plan `b`: parentPlanId `gold` is not a plan"
+                ),
+                (
+                    "plans[1].entitlements[0].featureId",
+                    "plan `b`: featureId `nope` is not a feature"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn descendants_replace_inherited_entitlements() {
+        let c = ValidCatalog::from_json(
+            r#"{"features": [{"id": "n", "type": "numeric"}, {"id": "b", "type": "boolean"}],
+                "plans": [
+                  {"id": "c", "parentPlanId": "p", "entitlements": [{"featureId": "n", "value": 3}]},
+                  {"id": "p", "parentPlanId": "g", "entitlements": [{"featureId": "n", "value": 2}]},
+                  {"id": "g", "entitlements": [{"featureId": "n", "value": 1}, {"featureId": "b"}]}]}"#,
+        )
+        .unwrap();
+        let terms = c.plan_terms(c.plan_idx("c").unwrap());
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0].1.amount, crate::entitlement::Amount::Limited(3.0));
+        let terms = c.plan_terms(c.plan_idx("p").unwrap());
+        assert_eq!(terms[0].1.amount, crate::entitlement::Amount::Limited(2.0));
+    }
+
+    #[test]
+    fn cycles_name_their_members() {
+        let err = ValidCatalog::from_json(
+            r#"{"plans": [{"id": "a", "parentPlanId": "b"}, {"id": "b", "parentPlanId": "a"},
+                          {"id": "c", "parentPlanId": "a"}, {"id": "d", "parentPlanId": "d"}]}"#,
+        )
+        .unwrap_err();
+        let msgs: Vec<&str> = err.violations.iter().map(|v| v.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "plan `a`: parentPlanId forms an inheritance cycle (a -> b -> a)",
+                "plan `b`: parentPlanId forms an inheritance cycle (b -> a -> b)",
+                "plan `d`: parentPlanId forms an inheritance cycle (d -> d)",
+            ]
+        );
+    }
+}

@@ -101,8 +101,8 @@ pub struct Promotion {
     #[serde(default, with = "crate::number::compact_opt")]
     pub value: Option<f64>,
     /// A metered feature's limit per period.
-    #[serde(default)]
-    pub usage_limit: Option<u64>,
+    #[serde(default, with = "crate::number::compact_opt")]
+    pub usage_limit: Option<f64>,
     /// No limit.
     #[serde(default)]
     pub is_unlimited: Option<bool>,

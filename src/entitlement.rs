@@ -85,8 +85,8 @@ pub struct EntitlementSpec {
     #[serde(default, with = "crate::number::compact_opt")]
     pub value: Option<f64>,
     /// A metered feature's limit per period.
-    #[serde(default)]
-    pub usage_limit: Option<u64>,
+    #[serde(default, with = "crate::number::compact_opt")]
+    pub usage_limit: Option<f64>,
     /// No limit (numeric or metered).
     #[serde(default)]
     pub is_unlimited: Option<bool>,
@@ -171,7 +171,7 @@ pub(crate) enum Origin {
 /// The fields of an entitlement, borrowed from any of the three places it is written.
 pub(crate) struct TermsInput<'a> {
     pub value: Option<f64>,
-    pub usage_limit: Option<u64>,
+    pub usage_limit: Option<f64>,
     pub is_unlimited: Option<bool>,
     pub is_soft_limit: Option<bool>,
     pub reset_period: Option<ResetPeriod>,
@@ -197,7 +197,7 @@ impl EntitlementSpec {
 }
 
 /// Largest integer a JS number holds exactly: limits above it would compare wrongly in JS.
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Checks that the fields fit `feature`'s type (SEMANTICS section 1) and returns the
 /// compact terms with the behavior as written, or records every violation under
@@ -279,14 +279,16 @@ pub(crate) fn validate_terms(
                 );
                 None
             }
-            (Some(n), false) if n > MAX_SAFE_INTEGER => {
+            (Some(n), false) if !(0.0..=MAX_SAFE_INTEGER).contains(&n) || n.fract() != 0.0 => {
                 v.push(
                     format!("{path}.usageLimit"),
-                    format!("{owner}: usageLimit {n} of `{fid}` is above 2^53 - 1"),
+                    format!(
+                        "{owner}: usageLimit {n} of `{fid}` is not an integer from 0 to 2^53 - 1"
+                    ),
                 );
                 None
             }
-            (Some(n), false) => Some(Amount::Limited(n as f64)),
+            (Some(n), false) => Some(Amount::Limited(n)),
             (None, true) => Some(Amount::Unlimited),
             (None, false) => {
                 v.push(
