@@ -126,7 +126,7 @@ pub struct Addon {
     #[serde(default)]
     pub compatible_plan_ids: Vec<String>,
     /// Largest quantity a subscription may hold; default 1.
-    #[serde(default)]
+    #[serde(default, with = "crate::number::whole_u32_opt")]
     pub max_quantity: Option<u32>,
     /// Its entitlements, with `behavior` `increment` (default) or `override`.
     #[serde(default)]

@@ -38,7 +38,7 @@ pub struct SubscriptionAddon {
     /// The catalog add-on.
     pub addon_id: String,
     /// How many, 1 to the add-on's `maxQuantity`; default 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", with = "crate::number::whole_u32")]
     pub quantity: u32,
 }
 

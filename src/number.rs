@@ -57,3 +57,44 @@ pub(crate) mod compact_opt {
         Ok(Option::<Compact>::deserialize(d)?.map(|c| c.0))
     }
 }
+
+/// `#[serde(with = "crate::number::whole_u32")]`: a count such as `quantity`. JSON has one
+/// number type, so `3.0` and `3e0` mean 3; `2.5`, negatives and values past `u32` are errors.
+pub(crate) mod whole_u32 {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(x: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(*x)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        if !d.is_human_readable() {
+            return u32::deserialize(d);
+        }
+        let x = f64::deserialize(d)?;
+        if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
+            Ok(x as u32)
+        } else {
+            Err(serde::de::Error::custom(format_args!(
+                "{x} is not a whole number from 0 to {}",
+                u32::MAX
+            )))
+        }
+    }
+}
+
+/// `whole_u32` for `Option<u32>` fields.
+pub(crate) mod whole_u32_opt {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    struct Whole(#[serde(with = "super::whole_u32")] u32);
+
+    pub(crate) fn serialize<S: Serializer>(x: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+        x.map(Whole).serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
+    }
+}
