@@ -136,6 +136,46 @@ export declare class EntitlementsClient {
   /** Called after each applied snapshot; returns a function that removes the listener. */
   addListener(listener: (info: SnapshotInfo) => void): () => void;
   removeListener(listener: (info: SnapshotInfo) => void): void;
+  /**
+   * Fetches the customer's snapshot from the Worker, then keeps it current over the live
+   * WebSocket (reconnects with backoff, polls with If-None-Match while disconnected,
+   * persists the last snapshot in localStorage when present). Rejects on 401/403.
+   */
+  static connect(options: ConnectOptions): Promise<LiveEntitlementsClient>;
+}
+
+export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "offline" | "closed";
+
+export interface ConnectOptions extends EntitlementsClientOptions {
+  /** Base URL of the Worker, e.g. `https://entitlements.example.com`. */
+  url: string;
+  customerId: string;
+  /** A customer token minted by your back end (`POST /v1/customers/{id}/tokens`). */
+  token: string;
+  /** WebSocket constructor where there is no global one (e.g. the `ws` package in Node 20). */
+  WebSocket?: unknown;
+  /** fetch implementation; default the global one. */
+  fetch?: (input: string, init?: Record<string, unknown>) => Promise<unknown>;
+  /** Where the last snapshot is kept; default localStorage when present; `null` for none. */
+  storage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } | null;
+  /** Polling period while the WebSocket is down; default 30000. */
+  pollIntervalMs?: number;
+  /** Reconnect backoff bounds; default 250 and 30000. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Called when the connection status changes. */
+  onStatus?: (status: ConnectionStatus) => void;
+}
+
+/** A client kept current by `EntitlementsClient.connect()`. */
+export interface LiveEntitlementsClient extends EntitlementsClient {
+  readonly connectionStatus: ConnectionStatus;
+  /** Stops following the Worker for good. */
+  close(): void;
+  /** Cuts the connection on purpose; answers go on from the snapshot held. */
+  disconnect(): void;
+  /** Follows the Worker again after `disconnect()`. */
+  reconnect(): void;
 }
 
 /** A catalog (SEMANTICS section 1); validated by the engine. */

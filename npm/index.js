@@ -1,7 +1,8 @@
 // Entry point of the npm package `edge-entitlements` (copied into pkg/ by
 // scripts/build-pkg.sh, which fills in the snippet path of js/client.js).
 import init, { initSync, RawEngine, rawValidateCatalog, rawBuildSnapshot, rawMemory, rawTables } from "./edge_entitlements.js";
-import { bind } from "./__CLIENT__";
+import { bind, EntitlementsClient } from "./__CLIENT__";
+import { connectLive } from "./live.js";
 
 bind({
   newEngine: () => new RawEngine(),
@@ -9,6 +10,13 @@ bind({
   buildSnapshot: rawBuildSnapshot,
   memory: rawMemory,
   tables: rawTables,
+});
+
+// `EntitlementsClient.connect(options)`: fetch, then follow the Worker's live stream.
+Object.defineProperty(EntitlementsClient, "connect", {
+  value: (options) => connectLive(EntitlementsClient, options),
+  writable: true,
+  configurable: true,
 });
 
 export { EntitlementsClient, EntitlementsError, validateCatalog, buildSnapshot } from "./__CLIENT__";

@@ -33,6 +33,7 @@ client=$(cd pkg && ls snippets/*/js/client.js)
 [ -n "$client" ] || { echo "pkg/snippets/*/js/client.js not found" >&2; exit 1; }
 sed "s#__CLIENT__#${client}#g" npm/index.js > pkg/index.js
 cp npm/index.d.ts pkg/index.d.ts
+cp js/live.js pkg/live.js
 cp npm/README.md pkg/README.md
 rm -f pkg/.gitignore
 
@@ -59,6 +60,7 @@ const pkg = {
   files: [
     "index.js",
     "index.d.ts",
+    "live.js",
     "edge_entitlements.js",
     "edge_entitlements.d.ts",
     "edge_entitlements_bg.wasm",
@@ -66,7 +68,7 @@ const pkg = {
     "snippets/",
     "README.md",
   ],
-  sideEffects: ["./index.js", "./snippets/*"],
+  sideEffects: ["./index.js", "./live.js", "./snippets/*"],
 };
 fs.writeFileSync("pkg/package.json", JSON.stringify(pkg, null, 2) + "\n");
 NODE

@@ -1,0 +1,290 @@
+// `EntitlementsClient.connect()`: keeps a client's snapshot current from the Worker.
+//
+// 1. Answers at once from the last snapshot persisted (localStorage when present), so a
+//    reload answers before the network does.
+// 2. Fetches the snapshot (`GET /v1/customers/{id}/snapshot`, If-None-Match).
+// 3. Follows the live WebSocket (`GET /v1/customers/{id}/live?token=`): every binary
+//    message is a snapshot, applied as it comes.
+// 4. While disconnected: keeps answering from the last snapshot (trials, promotions and
+//    usage periods still roll over locally), reconnects with exponential backoff and
+//    jitter, and polls the snapshot endpoint with If-None-Match meanwhile.
+//
+// This module imports nothing; the package entry attaches it as a static method.
+
+const PREFIX = "edge-entitlements:snapshot:";
+
+function defaultStorage() {
+  try {
+    const s = globalThis.localStorage;
+    if (s && typeof s.getItem === "function") {
+      return s;
+    }
+  } catch {
+    // Access to localStorage can throw (privacy modes, sandboxed frames).
+  }
+  return null;
+}
+
+function toBase64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(text) {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    out[i] = s.charCodeAt(i);
+  }
+  return out;
+}
+
+/**
+ * Connects a new client of class `Client` to the Worker at `options.url`.
+ * Resolves once the persisted or fetched snapshot is applied, or, when neither is
+ * available yet (the Worker is unreachable), with a client answering fallbacks that
+ * keeps trying. Rejects on 401/403 (a wrong token is a configuration error).
+ */
+export async function connectLive(Client, options) {
+  const {
+    url,
+    customerId,
+    token,
+    entitlementsFallback,
+    now,
+    WebSocket: WS = globalThis.WebSocket,
+    fetch: doFetch = globalThis.fetch?.bind(globalThis),
+    storage = defaultStorage(),
+    pollIntervalMs = 30_000,
+    minBackoffMs = 250,
+    maxBackoffMs = 30_000,
+    onStatus,
+  } = options ?? {};
+  if (typeof url !== "string" || typeof customerId !== "string" || customerId === "") {
+    throw new TypeError("connect needs { url, customerId, token }");
+  }
+  if (typeof doFetch !== "function") {
+    throw new TypeError("connect needs fetch (pass options.fetch in this runtime)");
+  }
+  const base = url.replace(/\/+$/, "");
+  const path = `/v1/customers/${encodeURIComponent(customerId)}`;
+  const key = `${PREFIX}${base}${path}`;
+  const client = new Client({ entitlementsFallback, now });
+
+  let etag = null;
+  let socket = null;
+  let closed = false;
+  let paused = false;
+  let attempt = 0;
+  let reconnectTimer = null;
+  let pollTimer = null;
+  let status = "connecting";
+
+  const setStatus = (next) => {
+    if (next !== status) {
+      status = next;
+      if (typeof onStatus === "function") {
+        try {
+          onStatus(next);
+        } catch (e) {
+          queueMicrotask(() => {
+            throw e;
+          });
+        }
+      }
+    }
+  };
+
+  const apply = (bytes) => {
+    try {
+      const applied = client.applySnapshot(bytes);
+      if (applied && storage) {
+        try {
+          storage.setItem(key, toBase64(bytes));
+        } catch {
+          // Full or unavailable storage only costs the offline start.
+        }
+      }
+      etag = `"${client.snapshotInfo?.version}"`;
+      return applied;
+    } catch {
+      // Corrupt bytes are ignored: the snapshot held stays in force.
+      return false;
+    }
+  };
+
+  // 1. The persisted snapshot, if any.
+  if (storage) {
+    try {
+      const saved = storage.getItem(key);
+      if (saved) {
+        apply(fromBase64(saved));
+      }
+    } catch {
+      // A damaged entry is as good as none.
+    }
+  }
+
+  // 2. The snapshot over HTTP. Returns true on 200/304, false on network or 5xx errors.
+  const fetchSnapshot = async () => {
+    const headers = { Accept: "application/octet-stream" };
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    }
+    if (etag && client.snapshotInfo) {
+      headers["If-None-Match"] = etag;
+    }
+    let res;
+    try {
+      res = await doFetch(`${base}${path}/snapshot`, { headers, cache: "no-store" });
+    } catch {
+      return false;
+    }
+    if (res.status === 304) {
+      return true;
+    }
+    if (res.status === 401 || res.status === 403) {
+      const err = new Error(`edge-entitlements: the Worker refused the token (${res.status})`);
+      err.status = res.status;
+      throw err;
+    }
+    if (!res.ok) {
+      return false;
+    }
+    apply(new Uint8Array(await res.arrayBuffer()));
+    return true;
+  };
+
+  const stopPolling = () => {
+    if (pollTimer !== null) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  };
+  const startPolling = () => {
+    if (pollTimer === null && !closed && !paused) {
+      pollTimer = setInterval(() => {
+        fetchSnapshot().catch(() => {});
+      }, pollIntervalMs);
+    }
+  };
+
+  const scheduleReconnect = () => {
+    if (closed || paused || reconnectTimer !== null) {
+      return;
+    }
+    const ceiling = Math.min(maxBackoffMs, minBackoffMs * 2 ** attempt);
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    attempt += 1;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      openSocket();
+    }, delay);
+  };
+
+  // 3. The live stream.
+  const openSocket = () => {
+    if (closed || paused || typeof WS !== "function") {
+      startPolling();
+      return;
+    }
+    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+    let ws;
+    try {
+      ws = new WS(wsUrl);
+    } catch {
+      startPolling();
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => {
+      attempt = 0;
+      stopPolling();
+      setStatus("live");
+    };
+    ws.onmessage = (event) => {
+      const data = event.data;
+      if (data instanceof ArrayBuffer) {
+        apply(new Uint8Array(data));
+      } else if (ArrayBuffer.isView(data)) {
+        apply(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      }
+    };
+    ws.onclose = () => {
+      if (socket === ws) {
+        socket = null;
+      }
+      if (!closed && !paused) {
+        setStatus("reconnecting");
+        startPolling();
+        // A fresh copy right away: changes may have happened while the socket was down.
+        fetchSnapshot().catch(() => {});
+        scheduleReconnect();
+      }
+    };
+    ws.onerror = () => {
+      // onclose follows and does the work.
+    };
+  };
+
+  const hadSnapshot = await fetchSnapshot();
+  if (!hadSnapshot) {
+    setStatus("reconnecting");
+  }
+  openSocket();
+
+  const stopAll = () => {
+    stopPolling();
+    if (reconnectTimer !== null) {
+      clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+    }
+    if (socket) {
+      const ws = socket;
+      socket = null;
+      try {
+        ws.close();
+      } catch {
+        // Already closing.
+      }
+    }
+  };
+
+  Object.defineProperties(client, {
+    /** `"connecting"`, `"live"`, `"reconnecting"`, `"offline"` (paused) or `"closed"`. */
+    connectionStatus: { get: () => status, enumerable: true },
+    /** Stops following the Worker for good. */
+    close: {
+      value() {
+        closed = true;
+        stopAll();
+        setStatus("closed");
+      },
+    },
+    /** Cuts the connection on purpose (answers go on from the snapshot held). */
+    disconnect: {
+      value() {
+        if (closed) return;
+        paused = true;
+        stopAll();
+        setStatus("offline");
+      },
+    },
+    /** Follows the Worker again after `disconnect()`. */
+    reconnect: {
+      value() {
+        if (closed || !paused) return;
+        paused = false;
+        attempt = 0;
+        fetchSnapshot().catch(() => {});
+        openSocket();
+      },
+    },
+  });
+  return client;
+}
