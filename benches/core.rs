@@ -4,96 +4,106 @@
 //! three-level plan that grants all 50 features, with add-ons, promotions and usage).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::hint::black_box;
-use std::sync::Arc;
+// criterion is a native-only dev-dependency: for wasm32 (`cargo clippy --all-targets
+// --target wasm32-unknown-unknown`) this bench is an empty program.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use edge_entitlements::{
-    BuildOptions, Check, CheckKind, CustomerState, Evaluator, Prepared, Snapshot, Timestamp,
-    ValidCatalog,
-};
+#[cfg(not(target_arch = "wasm32"))]
+criterion::criterion_main!(native::core);
 
-const CATALOG: &str = include_str!("fixtures/catalog-50.json");
-const CUSTOMER: &str = include_str!("fixtures/customer-50.json");
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::hint::black_box;
+    use std::sync::Arc;
 
-fn now() -> Timestamp {
-    Timestamp::parse("2026-03-15T12:00:00Z").unwrap()
-}
+    use criterion::{criterion_group, Criterion};
+    use edge_entitlements::{
+        BuildOptions, Check, CheckKind, CustomerState, Evaluator, Prepared, Snapshot, Timestamp,
+        ValidCatalog,
+    };
 
-fn fixtures() -> (ValidCatalog, CustomerState) {
-    (
-        ValidCatalog::from_json(CATALOG).unwrap(),
-        CustomerState::from_json(CUSTOMER).unwrap(),
-    )
-}
+    const CATALOG: &str = include_str!("fixtures/catalog-50.json");
+    const CUSTOMER: &str = include_str!("fixtures/customer-50.json");
 
-fn options() -> BuildOptions<'static> {
-    BuildOptions {
-        environment: "production",
-        version: 7,
-        catalog_version: 3,
-        now: now(),
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-03-15T12:00:00Z").unwrap()
+    }
+
+    fn fixtures() -> (ValidCatalog, CustomerState) {
+        (
+            ValidCatalog::from_json(CATALOG).unwrap(),
+            CustomerState::from_json(CUSTOMER).unwrap(),
+        )
+    }
+
+    fn options() -> BuildOptions<'static> {
+        BuildOptions {
+            environment: "production",
+            version: 7,
+            catalog_version: 3,
+            now: now(),
+        }
+    }
+
+    fn benches(c: &mut Criterion) {
+        let (catalog, customer) = fixtures();
+        let snapshot = Snapshot::build(&catalog, customer.clone(), options()).unwrap();
+        let bytes = snapshot.encode();
+        let entitlements = 50 + 2 + 2; // plan entitlements (flattened) + add-ons + promotions
+        println!(
+            "snapshot size: {} bytes for {entitlements} entitlements ({:.1} bytes per entitlement); JSON form {} bytes",
+            bytes.len(),
+            bytes.len() as f64 / entitlements as f64,
+            snapshot.to_json().to_string().len()
+        );
+
+        let mut eval = Evaluator::new(Snapshot::decode(&bytes).unwrap().into_parts().1);
+        let metered = Check {
+            feature_id: "meter-31",
+            kind: CheckKind::Metered,
+            requested_usage: 1.0,
+            fallback: None,
+        };
+        let boolean = Check {
+            feature_id: "flag-7",
+            kind: CheckKind::Boolean,
+            requested_usage: 0.0,
+            fallback: None,
+        };
+        let t = now();
+        assert!(eval.check(t, &metered).has_access);
+        c.bench_function("check/metered on a prepared snapshot", |b| {
+            b.iter(|| black_box(eval.check(black_box(t), black_box(&metered)).has_access))
+        });
+        c.bench_function("check/boolean on a prepared snapshot", |b| {
+            b.iter(|| black_box(eval.check(black_box(t), black_box(&boolean)).has_access))
+        });
+        c.bench_function("resolve/all 50 features at a new instant", |b| {
+            let prepared = eval.prepared().clone();
+            b.iter(|| black_box(prepared.resolve(black_box(t))))
+        });
+        c.bench_function("snapshot/build (50-feature catalog)", |b| {
+            b.iter(|| Snapshot::build(black_box(&catalog), customer.clone(), options()).unwrap())
+        });
+        c.bench_function("snapshot/encode", |b| {
+            b.iter(|| black_box(snapshot.encode()))
+        });
+        c.bench_function("snapshot/decode + prepare", |b| {
+            b.iter(|| Snapshot::decode(black_box(&bytes)).unwrap())
+        });
+        c.bench_function("catalog/validate 50 features from JSON", |b| {
+            b.iter(|| ValidCatalog::from_json(black_box(CATALOG)).unwrap())
+        });
+        let arc = Arc::new(catalog.clone());
+        c.bench_function("customer/validate + prepare", |b| {
+            b.iter(|| Prepared::new(arc.clone(), customer.clone()).unwrap())
+        });
+    }
+
+    criterion_group! {
+        name = core;
+        config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
+        targets = benches
     }
 }
-
-fn benches(c: &mut Criterion) {
-    let (catalog, customer) = fixtures();
-    let snapshot = Snapshot::build(&catalog, customer.clone(), options()).unwrap();
-    let bytes = snapshot.encode();
-    let entitlements = 50 + 2 + 2; // plan entitlements (flattened) + add-ons + promotions
-    println!(
-        "snapshot size: {} bytes for {entitlements} entitlements ({:.1} bytes per entitlement); JSON form {} bytes",
-        bytes.len(),
-        bytes.len() as f64 / entitlements as f64,
-        snapshot.to_json().to_string().len()
-    );
-
-    let mut eval = Evaluator::new(Snapshot::decode(&bytes).unwrap().into_parts().1);
-    let metered = Check {
-        feature_id: "meter-31",
-        kind: CheckKind::Metered,
-        requested_usage: 1.0,
-        fallback: None,
-    };
-    let boolean = Check {
-        feature_id: "flag-7",
-        kind: CheckKind::Boolean,
-        requested_usage: 0.0,
-        fallback: None,
-    };
-    let t = now();
-    assert!(eval.check(t, &metered).has_access);
-    c.bench_function("check/metered on a prepared snapshot", |b| {
-        b.iter(|| black_box(eval.check(black_box(t), black_box(&metered)).has_access))
-    });
-    c.bench_function("check/boolean on a prepared snapshot", |b| {
-        b.iter(|| black_box(eval.check(black_box(t), black_box(&boolean)).has_access))
-    });
-    c.bench_function("resolve/all 50 features at a new instant", |b| {
-        let prepared = eval.prepared().clone();
-        b.iter(|| black_box(prepared.resolve(black_box(t))))
-    });
-    c.bench_function("snapshot/build (50-feature catalog)", |b| {
-        b.iter(|| Snapshot::build(black_box(&catalog), customer.clone(), options()).unwrap())
-    });
-    c.bench_function("snapshot/encode", |b| {
-        b.iter(|| black_box(snapshot.encode()))
-    });
-    c.bench_function("snapshot/decode + prepare", |b| {
-        b.iter(|| Snapshot::decode(black_box(&bytes)).unwrap())
-    });
-    c.bench_function("catalog/validate 50 features from JSON", |b| {
-        b.iter(|| ValidCatalog::from_json(black_box(CATALOG)).unwrap())
-    });
-    let arc = Arc::new(catalog.clone());
-    c.bench_function("customer/validate + prepare", |b| {
-        b.iter(|| Prepared::new(arc.clone(), customer.clone()).unwrap())
-    });
-}
-
-criterion_group! {
-    name = core;
-    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = benches
-}
-criterion_main!(core);

@@ -27,3 +27,9 @@ if (!files.some((f) => /^snippets\/.*\/js\/client\.js$/.test(f))) { console.erro
 if (p.name !== "edge-entitlements") { console.error(`package name is ${p.name}`); process.exit(1); }
 console.log(`npm pack: ${p.name}@${p.version}, ${files.length} files, ${p.size} bytes packed`);
 '
+
+# The package's Rust side as wasm32 sees it (lib, tests and benches), in the package's
+# own target dir so that it does not invalidate the native builds.
+echo "== cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown" >&2
+CARGO_TARGET_DIR="${PKG_TARGET_DIR:-$PWD/target/npm}" \
+  cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown -- -D warnings

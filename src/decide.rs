@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::catalog::{Feature, FeatureType, Meter};
 use crate::entitlement::{Amount, ResetPeriod};
+use crate::features::FeatureIdx;
 use crate::resolve::{Prepared, Resolution};
 use crate::time::Timestamp;
 
@@ -235,14 +236,23 @@ pub fn decide<'a>(
     resolution: &Resolution,
     check: &Check<'_>,
 ) -> Decision<'a> {
+    let idx = prepared.features().idx(check.feature_id);
+    decide_idx(prepared, resolution, idx, check)
+}
+
+/// [`decide`] with the feature already looked up: `idx` is its position in
+/// `prepared.features()` (`None` or out of range: not in the catalog), and
+/// `check.feature_id` is not read. For callers that map ids to indexes once.
+pub(crate) fn decide_idx<'a>(
+    prepared: &'a Prepared,
+    resolution: &Resolution,
+    idx: Option<FeatureIdx>,
+    check: &Check<'_>,
+) -> Decision<'a> {
     if prepared.state().archived {
         return Decision::denied(DeniedReason::CustomerIsArchived);
     }
-    let features = prepared.features();
-    let Some(idx) = features.idx(check.feature_id) else {
-        return Decision::denied(DeniedReason::FeatureNotFound);
-    };
-    let Some(feature) = features.at(idx) else {
+    let Some((idx, feature)) = idx.and_then(|i| Some((i, prepared.features().at(i)?))) else {
         return Decision::denied(DeniedReason::FeatureNotFound);
     };
     let requested = check.requested_usage;

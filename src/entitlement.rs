@@ -47,6 +47,19 @@ pub enum ResetAnchor {
     Sunday,
 }
 
+impl ResetPeriod {
+    /// The wire name, e.g. `month`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResetPeriod::Hour => "hour",
+            ResetPeriod::Day => "day",
+            ResetPeriod::Week => "week",
+            ResetPeriod::Month => "month",
+            ResetPeriod::Year => "year",
+        }
+    }
+}
+
 impl ResetAnchor {
     /// Days after Monday of a weekday anchor (Monday = 0), `None` for the others.
     pub(crate) fn weekday_offset(self) -> Option<i64> {
@@ -344,4 +357,25 @@ pub(crate) fn validate_terms(
         reset,
     };
     (v.len() == before).then_some((terms, behavior))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_period_names_are_the_wire_names() {
+        for p in [
+            ResetPeriod::Hour,
+            ResetPeriod::Day,
+            ResetPeriod::Week,
+            ResetPeriod::Month,
+            ResetPeriod::Year,
+        ] {
+            assert_eq!(
+                serde_json::to_value(p).unwrap(),
+                serde_json::Value::from(p.as_str())
+            );
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Compile once, evaluate many: a [`Prepared`] customer with its [`Resolution`] cached
 //! for as long as it stays right, so that a check is a hash lookup and a comparison.
 
-use crate::decide::{decide, Check, Decision};
+use crate::decide::{decide, decide_idx, Check, Decision};
 use crate::error::Result;
 use crate::resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
 use crate::time::Timestamp;
@@ -43,6 +43,23 @@ impl Evaluator {
         match &self.cache {
             Some(r) => decide(&self.prepared, r, check),
             None => decide(&self.prepared, &self.prepared.resolve(now), check),
+        }
+    }
+
+    /// Decides `check` of the feature at `idx` in [`Prepared::features`] (`None`, or an
+    /// index out of range, for a feature not in the catalog); `check.feature_id` is not
+    /// read. The same decision as [`Evaluator::check`] without hashing the id again, for
+    /// callers that map ids to indexes once per snapshot (the npm package).
+    pub fn check_idx(
+        &mut self,
+        now: Timestamp,
+        idx: Option<u32>,
+        check: &Check<'_>,
+    ) -> Decision<'_> {
+        self.resolution(now);
+        match &self.cache {
+            Some(r) => decide_idx(&self.prepared, r, idx, check),
+            None => decide_idx(&self.prepared, &self.prepared.resolve(now), idx, check),
         }
     }
 
@@ -240,6 +257,41 @@ mod tests {
         // So does a negative or non-finite requested usage.
         for bad in [-1.0, f64::NAN, f64::INFINITY] {
             assert!(e.check(now, &metered(bad)).is_fallback);
+        }
+    }
+
+    #[test]
+    fn check_by_index_decides_like_check_by_id() {
+        let now = ts("2026-01-01T02:00:00Z");
+        for archived in [false, true] {
+            let mut e = evaluator(archived);
+            let ids = ["calls", "sso", "other", "nope"];
+            for (i, id) in ids.iter().enumerate() {
+                let idx = e.prepared().features().idx(id);
+                assert_eq!(idx.is_some(), i < 3);
+                for kind in [CheckKind::Boolean, CheckKind::Numeric, CheckKind::Metered] {
+                    for requested in [0.0, 1.0, 5.0, -1.0] {
+                        let check = Check {
+                            feature_id: id,
+                            kind,
+                            requested_usage: requested,
+                            fallback: None,
+                        };
+                        let by_id = format!("{:?}", e.check(now, &check));
+                        let by_idx = format!("{:?}", e.check_idx(now, idx, &check));
+                        assert_eq!(by_id, by_idx);
+                    }
+                }
+            }
+            let out_of_range = e.check_idx(now, Some(99), &metered(0.0));
+            assert_eq!(
+                out_of_range.access_denied_reason,
+                Some(if archived {
+                    DeniedReason::CustomerIsArchived
+                } else {
+                    DeniedReason::FeatureNotFound
+                })
+            );
         }
     }
 

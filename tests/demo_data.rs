@@ -10,7 +10,10 @@ fn demo_catalog_and_customers_are_valid() {
         .unwrap_or_else(|e| panic!("demo catalog: {e}"));
     let customers: Vec<serde_json::Value> =
         serde_json::from_str(include_str!("../www/demo/customers.json")).unwrap();
-    assert!(customers.len() >= 4, "free, pro with add-ons, enterprise, trial");
+    assert!(
+        customers.len() >= 4,
+        "free, pro with add-ons, enterprise, trial"
+    );
     let now = Timestamp::parse("2026-11-26T12:00:00Z").unwrap();
     for c in customers {
         // The trial's dates are filled in when seeding: about to end, relative to now.

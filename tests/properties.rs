@@ -5,6 +5,7 @@
 //! civil dates formatted as RFC 3339 strings and parsed, so that the only code shared
 //! with the implementation is [`Timestamp::parse`].
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::sync::Arc;
 

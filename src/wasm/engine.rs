@@ -76,8 +76,6 @@ const OUT_LEN: usize = 8;
 struct Held {
     info: SnapshotInfo,
     eval: Evaluator,
-    /// Feature ids by index, so that a check by index borrows nothing from `eval`.
-    ids: Vec<String>,
 }
 
 /// One customer's snapshot and its evaluator (internal: use `EntitlementsClient`).
@@ -127,16 +125,9 @@ impl RawEngine {
             }
         }
         let (info, prepared) = snapshot.into_parts();
-        let ids = prepared
-            .features()
-            .as_slice()
-            .iter()
-            .map(|f| f.id.clone())
-            .collect();
         self.held = Some(Held {
             info,
             eval: Evaluator::new(prepared),
-            ids,
         });
         Ok(true)
     }
@@ -182,17 +173,14 @@ impl RawEngine {
             1 => CheckKind::Numeric,
             _ => CheckKind::Metered,
         };
-        let feature_id = match idx {
-            NO_FEATURE => "",
-            i => held.ids.get(i as usize).map_or("", String::as_str),
-        };
         let check = Check {
-            feature_id,
+            feature_id: "",
             kind,
             requested_usage: requested,
             fallback: None,
         };
-        pack(&held.eval.check(now, &check), &mut self.out)
+        let idx = (idx != NO_FEATURE).then_some(idx);
+        pack(&held.eval.check_idx(now, idx, &check), &mut self.out)
     }
 
     /// Indexes of the features the customer has an effective entitlement to at `now`,

@@ -110,16 +110,20 @@ pub fn memory() -> JsValue {
 /// from the core so that the two sides cannot drift.
 #[wasm_bindgen(js_name = rawTables, skip_typescript)]
 pub fn tables() -> String {
-    let reasons: Vec<&str> = std::iter::once("")
-        .chain(engine::REASONS.iter().map(|r| r.as_str()))
-        .collect();
-    let periods: Vec<String> = std::iter::once(String::new())
-        .chain(engine::PERIODS.iter().map(|p| {
-            serde_json::to_value(p)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        }))
-        .collect();
-    serde_json::json!({ "reasons": reasons, "resetPeriods": periods }).to_string()
+    // Written by hand: serde_json's `Value` machinery costs 10 KB of wasm for this.
+    fn list<'a>(out: &mut String, names: impl Iterator<Item = &'a str>) {
+        out.push_str("[\"\"");
+        for name in names {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push('"');
+        }
+        out.push(']');
+    }
+    let mut out = String::from("{\"reasons\":");
+    list(&mut out, engine::REASONS.iter().map(|r| r.as_str()));
+    out.push_str(",\"resetPeriods\":");
+    list(&mut out, engine::PERIODS.iter().map(|p| p.as_str()));
+    out.push('}');
+    out
 }

@@ -57,6 +57,10 @@ test("boolean, numeric and metered results have their shapes", () => {
   assert.ok(!("value" in calls));
   assert.equal(calls.feature.unitsPlural, "calls");
   assert.ok(Object.isFrozen(calls.feature));
+  // Result dates are shared within a period, so they refuse to change.
+  assert.throws(() => calls.usagePeriodEnd.setTime(0), TypeError);
+  assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).usagePeriodEnd.toISOString(), "2026-03-31T10:00:00.000Z");
+  assert.equal(JSON.stringify({ d: calls.usagePeriodStart }), '{"d":"2026-02-28T10:00:00.000Z"}');
 });
 
 test("denials are answers with reasons, not errors", () => {
