@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::entitlement::{validate_terms, Behavior, EntitlementSpec, Origin, Terms};
-use crate::error::{At, Error, ErrorCode, Named, Result, Violations};
+use crate::error::{At, ErrorCode, Named, Result, Violations};
 use crate::features::{FeatureIdx, FeatureTable};
 
 /// A feature's type.
@@ -190,10 +190,7 @@ pub struct ValidCatalog {
 impl ValidCatalog {
     /// Parses and validates a catalog from JSON; every error has code `invalid_catalog`.
     pub fn from_json(json: &str) -> Result<ValidCatalog> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let catalog: Catalog = serde_path_to_error::deserialize(de)
-            .map_err(|e| Error::from_json(ErrorCode::InvalidCatalog, e))?;
-        ValidCatalog::new(catalog)
+        ValidCatalog::new(crate::json::catalog(json)?)
     }
 
     /// Validates a catalog against every rule of SEMANTICS section 1, reporting all

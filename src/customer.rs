@@ -9,7 +9,7 @@ use crate::catalog::{FeatureType, ValidCatalog};
 use crate::entitlement::{
     validate_terms, Behavior, Origin, ResetAnchor, ResetPeriod, Terms, TermsInput,
 };
-use crate::error::{At, Error, ErrorCode, Named, Result, Violations};
+use crate::error::{At, ErrorCode, Named, Result, Violations};
 use crate::features::{FeatureIdx, FeatureTable};
 use crate::time::Timestamp;
 
@@ -163,9 +163,7 @@ pub struct CustomerState {
 impl CustomerState {
     /// Parses a customer state from JSON (shape only; see [`validate`] for the rules).
     pub fn from_json(json: &str) -> Result<CustomerState> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| Error::from_json(ErrorCode::InvalidCustomer, e))
+        crate::json::customer(json)
     }
 }
 

@@ -89,22 +89,6 @@ impl Error {
     pub fn message(&self) -> String {
         self.to_string()
     }
-
-    /// Maps a serde_json error (with its path) to an error of `code`.
-    pub(crate) fn from_json(
-        code: ErrorCode,
-        err: serde_path_to_error::Error<serde_json::Error>,
-    ) -> Error {
-        let path = err.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let inner = err.into_inner();
-        let mut message = inner.to_string();
-        // serde_json appends " at line L column C"; the path says where more usefully.
-        if let Some(at) = message.rfind(" at line ") {
-            message.truncate(at);
-        }
-        Error::new(code, path, message)
-    }
 }
 
 impl fmt::Display for Error {

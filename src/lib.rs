@@ -36,8 +36,9 @@
 //! - [`period`]: usage periods (section 4).
 //! - [`decide`]: decisions, reasons and fallbacks (section 5).
 //! - [`evaluator`]: a prepared customer with its resolution cached.
-//! - [`snapshot`]: snapshot build, binary (postcard) and JSON forms.
+//! - [`snapshot`]: snapshot build, binary and JSON forms.
 //! - [`error`]: the error type with stable codes.
+//! - `json` (private): the JSON reader every face parses catalogs and customers with.
 //! - [`time`]: UTC instants and RFC 3339.
 //!
 //! ## Cargo features
@@ -55,6 +56,7 @@ pub mod entitlement;
 pub mod error;
 pub mod evaluator;
 pub mod features;
+mod json;
 mod number;
 pub mod period;
 pub mod resolve;

@@ -13,7 +13,7 @@ enum Wire {
     Float(f64),
 }
 
-fn as_int(x: f64) -> Option<i64> {
+pub(crate) fn as_int(x: f64) -> Option<i64> {
     (x.fract() == 0.0 && x.abs() <= EXACT).then_some(x as i64)
 }
 

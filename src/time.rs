@@ -24,7 +24,7 @@ const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 /// An instant in UTC, in milliseconds since 1970-01-01T00:00:00Z.
 ///
 /// Serialized as an RFC 3339 string in human-readable formats (JSON) and as an
-/// integer in binary ones (the postcard snapshot).
+/// integer in binary ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 

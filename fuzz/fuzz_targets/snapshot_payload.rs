@@ -1,5 +1,5 @@
 //! Arbitrary payloads behind a valid header and checksum, so the fuzzer reaches the
-//! postcard decoder and the content validation instead of stopping at the CRC.
+//! payload decoder and the content validation instead of stopping at the CRC.
 #![no_main]
 use edge_entitlements::snapshot::{FORMAT_VERSION, MAGIC};
 use edge_entitlements::{Evaluator, Snapshot, Timestamp};

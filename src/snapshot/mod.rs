@@ -10,9 +10,12 @@
 //! on, so decoding needs no plan walk and no catalog validation.
 //!
 //! Binary form: [`MAGIC`] (4 bytes), format version (u16 LE), CRC-32 of the payload (u32
-//! LE), then the postcard payload. Decoding checks each in turn, then every index,
+//! LE), then the payload (layout in [`codec`], written by hand so that the WebAssembly
+//! build carries no serde code). Decoding checks each in turn, then every index,
 //! number and rule the evaluator relies on, so foreign, truncated, corrupt or future
 //! bytes are an error, never a panic and never a wrong answer.
+
+mod codec;
 
 use std::sync::Arc;
 
@@ -214,15 +217,13 @@ impl Snapshot {
         }
     }
 
-    /// The binary form: header and postcard payload.
+    /// The binary form: header and payload.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1024);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&[0; 4]);
-        // Serializing our own types into a Vec cannot fail; an empty payload would
-        // only fail to decode, never decode wrongly.
-        let mut out = postcard::to_extend(&self.content(|f| f), out).unwrap_or_default();
+        codec::encode(&self.content(|f| f), &mut out);
         let crc = crc32(out.get(HEADER_LEN..).unwrap_or_default());
         if let Some(slot) = out.get_mut(6..HEADER_LEN) {
             slot.copy_from_slice(&crc.to_le_bytes());
@@ -254,11 +255,11 @@ impl Snapshot {
         if u32::from_le_bytes(crc_bytes) != crc32(payload) {
             return Err(bad("snapshot is corrupt or truncated: checksum mismatch"));
         }
-        let (content, rest): (Owned<FeatureIdx>, &[u8]) = postcard::take_from_bytes(payload)
-            .map_err(|e| bad(&format!("snapshot payload does not decode: {e}")))?;
-        if !rest.is_empty() {
-            return Err(bad("snapshot has trailing bytes"));
-        }
+        let content = codec::decode(payload).map_err(|e| {
+            let mut m = String::from("snapshot payload does not decode: ");
+            m.push_str(e);
+            bad(&m)
+        })?;
         Snapshot::from_content(content, |_, f| Some(*f))
     }
 
@@ -299,8 +300,13 @@ impl Snapshot {
                 ))
             }
         }
-        let content: Owned<String> = serde_path_to_error::deserialize(value)
-            .map_err(|e| Error::from_json(ErrorCode::InvalidSnapshot, e))?;
+        let content: Owned<String> = serde_json::from_value(value).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidSnapshot,
+                "",
+                format!("snapshot JSON does not have the snapshot's shape: {e}"),
+            )
+        })?;
         Snapshot::from_content(content, |table, id| table.idx(id))
     }
 
