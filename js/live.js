@@ -98,6 +98,8 @@ export async function connectLive(Client, options) {
     }
   };
 
+  // The Worker's ETag is the snapshot version in quotes (`"42"`), the same for the
+  // binary and JSON forms, so the version held gives the If-None-Match to send.
   const apply = (bytes) => {
     try {
       const applied = client.applySnapshot(bytes);
@@ -108,7 +110,8 @@ export async function connectLive(Client, options) {
           // Full or unavailable storage only costs the offline start.
         }
       }
-      etag = `"${client.snapshotInfo?.version}"`;
+      const version = client.snapshotInfo?.version;
+      etag = version === undefined ? null : `"${version}"`;
       return applied;
     } catch {
       // Corrupt bytes are ignored: the snapshot held stays in force.
@@ -129,7 +132,7 @@ export async function connectLive(Client, options) {
   }
 
   // 2. The snapshot over HTTP. Returns true on 200/304, false on network or 5xx errors.
-  const fetchSnapshot = async () => {
+  const fetchSnapshot = async (initial = false) => {
     const headers = { Accept: "application/octet-stream" };
     if (token) {
       headers.Authorization = `Bearer ${token}`;
@@ -143,6 +146,10 @@ export async function connectLive(Client, options) {
     } catch {
       return false;
     }
+    if (closed || (paused && !initial)) {
+      // Cut or closed while the request was in flight: what it brings is not wanted.
+      return true;
+    }
     if (res.status === 304) {
       return true;
     }
@@ -154,7 +161,15 @@ export async function connectLive(Client, options) {
     if (!res.ok) {
       return false;
     }
-    apply(new Uint8Array(await res.arrayBuffer()));
+    let body;
+    try {
+      body = new Uint8Array(await res.arrayBuffer());
+    } catch {
+      return false;
+    }
+    if (!closed && !(paused && !initial)) {
+      apply(body);
+    }
     return true;
   };
 
@@ -187,7 +202,12 @@ export async function connectLive(Client, options) {
 
   // 3. The live stream.
   const openSocket = () => {
-    if (closed || paused || typeof WS !== "function") {
+    if (closed || paused) {
+      return;
+    }
+    if (typeof WS !== "function") {
+      // No WebSocket in this runtime: polling only.
+      setStatus("reconnecting");
       startPolling();
       return;
     }
@@ -196,6 +216,7 @@ export async function connectLive(Client, options) {
     try {
       ws = new WS(wsUrl);
     } catch {
+      setStatus("reconnecting");
       startPolling();
       scheduleReconnect();
       return;
@@ -203,22 +224,33 @@ export async function connectLive(Client, options) {
     socket = ws;
     ws.binaryType = "arraybuffer";
     ws.onopen = () => {
-      attempt = 0;
+      if (socket !== ws) return;
       stopPolling();
       setStatus("live");
     };
     ws.onmessage = (event) => {
+      if (socket !== ws) return; // a socket cut by disconnect()/close()
+      // The backoff starts over only once the Worker has really answered (a socket that
+      // opens and closes at once keeps backing off).
+      attempt = 0;
       const data = event.data;
       if (data instanceof ArrayBuffer) {
         apply(new Uint8Array(data));
       } else if (ArrayBuffer.isView(data)) {
         apply(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      } else if (data && typeof data.arrayBuffer === "function") {
+        // A Blob, where binaryType was not honoured.
+        data.arrayBuffer().then(
+          (buf) => socket === ws && apply(new Uint8Array(buf)),
+          () => {},
+        );
       }
     };
     ws.onclose = () => {
-      if (socket === ws) {
-        socket = null;
+      if (socket !== ws) {
+        return; // cut on purpose, or replaced by a newer socket
       }
+      socket = null;
       if (!closed && !paused) {
         setStatus("reconnecting");
         startPolling();
@@ -232,7 +264,7 @@ export async function connectLive(Client, options) {
     };
   };
 
-  const hadSnapshot = await fetchSnapshot();
+  const hadSnapshot = await fetchSnapshot(true);
   if (!hadSnapshot) {
     setStatus("reconnecting");
   }
@@ -281,6 +313,7 @@ export async function connectLive(Client, options) {
         if (closed || !paused) return;
         paused = false;
         attempt = 0;
+        setStatus("connecting");
         fetchSnapshot().catch(() => {});
         openSocket();
       },

@@ -10,3 +10,5 @@ WASM_OPT_BIN=$PWD/node_modules/.bin/wasm-opt \
 ESBUILD_BIN=$PWD/node_modules/.bin/esbuild \
   worker-build --release --features worker
 ls -l build/index.js build/index_bg.wasm 2>/dev/null || ls -lR build
+# wrangler.toml's [assets] folder must exist before wrangler starts (dev, deploy).
+bash scripts/build-www.sh

@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # Builds the Worker, then runs the Node integration tests of tests/worker/ against it on
-# real workerd: Miniflare for most suites, `wrangler dev` for one. Only 127.0.0.1.
+# real workerd (Miniflare for most suites, `wrangler dev` for one; only 127.0.0.1), and
+# checks that `wrangler deploy --dry-run` bundles it.
 #
-#   scripts/test-worker.sh                 build + every suite
-#   WORKER_SKIP_BUILD=1 scripts/test-worker.sh [files...]   reuse build/
+#   scripts/test-worker.sh                                   build + every suite + dry run
+#   WORKER_SKIP_BUILD=1 scripts/test-worker.sh [files...]    reuse build/, chosen suites
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${WORKER_SKIP_BUILD:-}" ] || bash scripts/build-worker.sh
+if [ $# -eq 0 ]; then
+  echo "== cargo clippy (feature worker, wasm32)"
+  cargo clippy --features worker --target wasm32-unknown-unknown -- -D warnings
+  echo "== cargo test (feature worker: auth, tokens, names)"
+  cargo test --features worker --lib worker::
+fi
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 if [ $# -gt 0 ]; then files=("$@"); else files=(tests/worker/*.test.mjs); fi
 node --test --test-concurrency=1 "${files[@]}"
+
+if [ $# -eq 0 ]; then
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  # build/ is fresh: skip wrangler.toml's [build] command (EE_SKIP_WORKER_BUILD).
+  log=$(EE_SKIP_WORKER_BUILD=1 node_modules/.bin/wrangler deploy --dry-run --outdir "$out" 2>&1) || { echo "$log" >&2; exit 1; }
+  echo "$log" | grep -E "Total Upload" || { echo "$log" >&2; echo "dry run printed no bundle size" >&2; exit 1; }
+fi

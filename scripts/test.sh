@@ -14,3 +14,4 @@ echo "### npm package in headless Chromium and Firefox" >&2
 scripts/test-browser.sh
 echo "### Worker on workerd (Miniflare and wrangler dev)" >&2
 scripts/test-worker.sh
+scripts/test-e2e.sh

@@ -1,5 +1,6 @@
 //! Request bodies: the size limit (413), JSON syntax (400) and shape (422).
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use worker::Request;
 
@@ -10,6 +11,10 @@ use super::errors::{ApiError, ApiResult};
 /// a Durable Object storage value is capped at 2 MiB anyway.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Past the limit the rest of the body is still read (and discarded) up to this many
+/// bytes, so that the client receives its 413 instead of a reset connection.
+const DRAIN_LIMIT_BYTES: usize = 32 * 1024 * 1024;
+
 /// Reads the body as UTF-8 text, refusing more than [`MAX_BODY_BYTES`] (413).
 pub async fn read_text(req: &mut Request) -> ApiResult<String> {
     let declared = req
@@ -18,11 +23,23 @@ pub async fn read_text(req: &mut Request) -> ApiResult<String> {
         .ok()
         .flatten()
         .and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > DRAIN_LIMIT_BYTES) {
         return Err(too_large());
     }
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    if let Ok(mut stream) = req.stream() {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            seen += chunk.len();
+            if seen <= MAX_BODY_BYTES {
+                bytes.extend_from_slice(&chunk);
+            } else if seen > DRAIN_LIMIT_BYTES {
+                break;
+            }
+        }
+    }
+    if seen > MAX_BODY_BYTES {
         return Err(too_large());
     }
     String::from_utf8(bytes)

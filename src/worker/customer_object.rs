@@ -17,29 +17,23 @@ use worker::{
 };
 
 use super::catalog_store;
-use super::customer_store::{Store, MAX_IDEMPOTENCY_KEY_BYTES};
+use super::customer_store::Store;
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::CustomerRef;
 use super::live;
+use super::loaded::{
+    build_snapshot, error_outcome, etag_matches, now, now_ms, prepare, record, report_json,
+    retain_metered_usage, Cat, Loaded,
+};
 use super::protocol::{self, op, CheckItem, Outcome, UsageItem};
 use crate::evaluator::kind_of;
 use crate::{
-    BuildOptions, Check, CheckKind, CustomerState, Decision, DeniedReason, Evaluator, FeatureType,
-    Prepared, Snapshot, Timestamp, UsageReport, UsageUpdate, ValidCatalog,
+    Check, CheckKind, CustomerState, Decision, DeniedReason, Evaluator, FeatureType, Prepared,
+    Timestamp, UsageUpdate, ValidCatalog,
 };
-
-/// A catalog version and the catalog, parsed and validated once.
-type Cat = (u64, Arc<ValidCatalog>);
 
 /// Idempotency keys older than the retention are purged at most this often.
 const PURGE_EVERY_MS: i64 = 3600 * 1000;
-
-/// A loaded customer, prepared against one catalog version.
-struct Loaded {
-    catalog_version: u64,
-    counter: u64,
-    evaluator: Evaluator,
-}
 
 enum Slot {
     Missing,
@@ -58,16 +52,8 @@ struct Memory {
 pub struct CustomerObject {
     state: State,
     env: Env,
-    store: ApiResult<Store>,
+    store: Store,
     memory: RefCell<Memory>,
-}
-
-fn now_ms() -> i64 {
-    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_millis(now_ms()).unwrap_or(Timestamp::EPOCH)
 }
 
 impl DurableObject for CustomerObject {
@@ -102,6 +88,13 @@ impl DurableObject for CustomerObject {
             }
         }
         Ok(())
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(e) = self.catalog_watch().await {
+            worker::console_error!("catalog watch failed: {}", e.message);
+        }
+        Response::empty()
     }
 
     async fn websocket_close(
@@ -163,8 +156,8 @@ impl CustomerObject {
             .map_err(|_| ApiError::internal("customer object memory is busy"))
     }
 
-    fn store(&self) -> ApiResult<&Store> {
-        self.store.as_ref().map_err(Clone::clone)
+    fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Brings the cached catalog up to the environment's current version (KV). The
@@ -200,7 +193,7 @@ impl CustomerObject {
             Some(Slot::Present(l)) => l.catalog_version != cat.0,
         };
         if stale {
-            mem.customer = Some(match self.store()?.load()? {
+            mem.customer = Some(match self.store().load()? {
                 None => Slot::Missing,
                 Some(stored) => {
                     let prepared = prepare(&cat, stored.state)?;
@@ -219,7 +212,7 @@ impl CustomerObject {
     }
 
     fn get_state(&self) -> ApiResult<Response> {
-        match self.store()?.load()? {
+        match self.store().load()? {
             None => Err(ApiError::not_found(
                 "customer_not_found",
                 "customer does not exist in this environment",
@@ -241,7 +234,7 @@ impl CustomerObject {
                 "this environment has no catalog yet: PUT /v1/catalog first",
             )
         })?;
-        let store = self.store()?;
+        let store = self.store();
         let existing = store.load()?;
         let created = existing.is_none();
         let counter = existing.as_ref().map_or(0, |s| s.counter) + 1;
@@ -249,7 +242,8 @@ impl CustomerObject {
         retain_metered_usage(&cat, &mut state);
         let prepared = Prepared::new(cat.1.clone(), state).map_err(|e| ApiError::from_core(&e))?;
         let written = store
-            .save_state(prepared.state())
+            .ensure_schema()
+            .and_then(|_| store.save_state(prepared.state()))
             .and_then(|_| store.save_counter(counter))
             .and_then(|_| store.save_ident(&who.env, &who.customer));
         if let Err(e) = written {
@@ -269,7 +263,7 @@ impl CustomerObject {
 
     fn usage(&self, who: &CustomerRef, items: Vec<UsageItem>) -> ApiResult<Vec<Outcome>> {
         let now_ms = now_ms();
-        let store = self.store()?;
+        let store = self.store();
         let mut mem = self.mem()?;
         self.maybe_purge(&mut mem, now_ms);
         let mut out = Vec::with_capacity(items.len());
@@ -334,7 +328,7 @@ impl CustomerObject {
 
     fn check(&self, who: &CustomerRef, item: &CheckItem) -> ApiResult<Value> {
         let now_ms = now_ms();
-        let store = self.store()?;
+        let store = self.store();
         let mut mem = self.mem()?;
         let key = match (&item.idempotency_key, item.consume) {
             (Some(k), true) => Some(format!("check:{k}")),
@@ -420,18 +414,44 @@ impl CustomerObject {
         if self.loaded(&mut *self.mem()?)?.is_none() {
             return Err(ApiError::customer_not_found(&who.customer));
         }
-        let kv = catalog_store::kv(&self.env)?;
-        catalog_store::mark_live(&kv, &who.env, &who.customer).await?;
-        let mut mem = self.mem()?;
-        let Some((cat, l)) = self.loaded(&mut mem)? else {
-            return Err(ApiError::customer_not_found(&who.customer));
+        if !live::has_clients(&self.state) {
+            // Registration is for catalog pushes only: a failed KV write (e.g. its rate
+            // limit) must not refuse the connection.
+            let kv = catalog_store::kv(&self.env)?;
+            if let Err(e) = catalog_store::mark_live(&kv, &who.env, &who.customer).await {
+                worker::console_error!(
+                    "live registration of `{}` failed: {}",
+                    who.customer,
+                    e.message
+                );
+            }
+        }
+        let client = {
+            let mut mem = self.mem()?;
+            let Some((cat, l)) = self.loaded(&mut mem)? else {
+                return Err(ApiError::customer_not_found(&who.customer));
+            };
+            let bytes = build_snapshot(who, &cat, l)?.encode();
+            // Clients already connected may hold an older catalog (a missed notice):
+            // they get the new snapshot too.
+            if self.store().live_catalog_version()? < cat.0 {
+                live::broadcast(&self.state, &bytes);
+                self.store().save_live_catalog_version(cat.0)?;
+            }
+            let pair = WebSocketPair::new()?;
+            self.state.accept_web_socket(&pair.server);
+            pair.server.serialize_attachment(who)?;
+            live::send(&pair.server, &bytes);
+            pair.client
         };
-        let bytes = build_snapshot(who, &cat, l)?.encode();
-        let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(who)?;
-        live::send(&pair.server, &bytes);
-        Ok(Response::from_websocket(pair.client)?)
+        if let Err(e) = self.schedule_catalog_watch(false).await {
+            worker::console_error!(
+                "catalog watch of `{}` not scheduled: {}",
+                who.customer,
+                e.message
+            );
+        }
+        Ok(Response::from_websocket(client)?)
     }
 
     async fn catalog_changed(&self, who: &CustomerRef) -> ApiResult<Response> {
@@ -440,9 +460,49 @@ impl CustomerObject {
             catalog_store::unmark_live(&kv, &who.env, &who.customer).await?;
             return json_ok(200, &json!({ "pushed": false }));
         }
-        let bytes = self.current_snapshot_bytes(who).await?;
+        let pushed = self.push_catalog_change(who).await?;
+        json_ok(200, &json!({ "pushed": pushed }))
+    }
+
+    /// Pushes a snapshot to every client if the catalog moved past the version they
+    /// were last sent; true when it pushed.
+    async fn push_catalog_change(&self, who: &CustomerRef) -> ApiResult<bool> {
+        self.refresh_catalog(&who.env).await?;
+        let mut mem = self.mem()?;
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Ok(false);
+        };
+        if self.store().live_catalog_version()? >= cat.0 {
+            return Ok(false);
+        }
+        let bytes = build_snapshot(who, &cat, l)?.encode();
         live::broadcast(&self.state, &bytes);
-        json_ok(200, &json!({ "pushed": true }))
+        self.store().save_live_catalog_version(cat.0)?;
+        Ok(true)
+    }
+
+    /// The backstop of catalog pushes: while clients are connected, an alarm every
+    /// `CATALOG_WATCH_SECONDS` (default 30) compares the catalog version with the one
+    /// last sent, in case a notice from `PUT /v1/catalog` was lost.
+    async fn catalog_watch(&self) -> ApiResult<()> {
+        let who = self
+            .state
+            .get_websockets()
+            .iter()
+            .find_map(|ws| ws.deserialize_attachment::<CustomerRef>().ok().flatten());
+        let Some(who) = who else {
+            return Ok(());
+        };
+        self.push_catalog_change(&who).await?;
+        self.schedule_catalog_watch(true).await
+    }
+
+    async fn schedule_catalog_watch(&self, replace: bool) -> ApiResult<()> {
+        let storage = self.state.storage();
+        if replace || storage.get_alarm().await?.is_none() {
+            storage.set_alarm(live::catalog_watch_ms(&self.env)).await?;
+        }
+        Ok(())
     }
 
     async fn current_snapshot_bytes(&self, who: &CustomerRef) -> ApiResult<Vec<u8>> {
@@ -470,101 +530,7 @@ impl CustomerObject {
     fn maybe_purge(&self, mem: &mut Memory, now_ms: i64) {
         if now_ms - mem.last_purge_ms >= PURGE_EVERY_MS {
             mem.last_purge_ms = now_ms;
-            if let Ok(store) = self.store() {
-                let _ = store.purge_idempotency(now_ms);
-            }
+            let _ = self.store().purge_idempotency(now_ms);
         }
     }
-}
-
-/// Validates `state` against the catalog, keeping only usage of features that are
-/// metered in it (counters of removed features stay stored but do not count).
-fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
-    retain_metered_usage(cat, &mut state);
-    Prepared::new(cat.1.clone(), state).map_err(|e| {
-        let mut err = ApiError::from_core_with_status(409, &e);
-        err.code = "customer_catalog_mismatch".into();
-        err.message = format!(
-            "the stored customer no longer fits the catalog: {}",
-            err.message
-        );
-        err
-    })
-}
-
-fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
-    state.usage.retain(|u| {
-        cat.1
-            .feature(&u.feature_id)
-            .is_some_and(|f| f.feature_type == FeatureType::Metered)
-    });
-}
-
-/// Records usage in memory and storage, bumping the change counter.
-fn record(
-    store: &Store,
-    l: &mut Loaded,
-    feature: &str,
-    value: f64,
-    update: UsageUpdate,
-    at: Timestamp,
-) -> ApiResult<UsageReport> {
-    let report = l
-        .evaluator
-        .record_usage(feature, value, update, at)
-        .map_err(|e| ApiError::from_core(&e))?;
-    if let Some(u) = l
-        .evaluator
-        .prepared()
-        .state()
-        .usage
-        .iter()
-        .find(|u| u.feature_id == feature)
-    {
-        store.save_usage(u)?;
-    }
-    l.counter += 1;
-    store.save_counter(l.counter)?;
-    Ok(report)
-}
-
-fn build_snapshot(who: &CustomerRef, cat: &Cat, l: &Loaded) -> ApiResult<Snapshot> {
-    let opts = BuildOptions {
-        environment: &who.env,
-        version: l.counter + cat.0,
-        catalog_version: cat.0,
-        now: now(),
-    };
-    Snapshot::build(&cat.1, l.evaluator.prepared().state().clone(), opts)
-        .map_err(|e| ApiError::from_core_with_status(409, &e))
-}
-
-fn report_json(r: &UsageReport) -> Value {
-    let mut v = json!({ "currentUsage": r.current_usage });
-    if let (Some(w), Value::Object(map)) = (r.window, &mut v) {
-        map.insert("usagePeriodStart".into(), w.start.to_string().into());
-        map.insert("usagePeriodEnd".into(), w.end.to_string().into());
-    }
-    v
-}
-
-fn error_outcome(e: &ApiError) -> Outcome {
-    Outcome {
-        status: e.status,
-        body: e.body(),
-    }
-}
-
-/// Whether an `If-None-Match` header matches `etag` (weak comparison, `*` matches).
-fn etag_matches(header: &str, etag: &str) -> bool {
-    header
-        .split(',')
-        .map(|t| t.trim())
-        .map(|t| t.strip_prefix("W/").unwrap_or(t))
-        .any(|t| t == "*" || t == etag)
-}
-
-/// Whether an idempotency key is acceptable.
-pub fn valid_idempotency_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_BYTES
 }

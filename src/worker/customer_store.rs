@@ -8,6 +8,8 @@
 //! the start of the period they were counted in (Unix ms, NULL without reset period);
 //! `idempotency(k, response, created_at)` the first answer to each idempotency key.
 
+use std::cell::Cell;
+
 use serde::Deserialize;
 use worker::{SqlStorage, SqlStorageValue, Storage};
 
@@ -32,6 +34,8 @@ pub struct Stored {
 /// The object's tables.
 pub struct Store {
     sql: SqlStorage,
+    /// Whether the tables exist.
+    ready: Cell<bool>,
 }
 
 #[derive(Deserialize)]
@@ -56,18 +60,39 @@ fn internal(e: worker::Error) -> ApiError {
 }
 
 impl Store {
-    /// Opens the tables, creating them on first use.
-    pub fn open(storage: &Storage) -> ApiResult<Store> {
+    /// Opens the storage. Tables are created by the first write ([`Store::ensure_schema`]),
+    /// so reads and checks of unknown customers leave nothing behind.
+    pub fn open(storage: &Storage) -> Store {
         let sql = storage.sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS usage (feature_id TEXT PRIMARY KEY, current REAL NOT NULL, period_start INTEGER);
-             CREATE TABLE IF NOT EXISTS idempotency (k TEXT PRIMARY KEY, response TEXT NOT NULL, created_at INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);",
-            None,
-        )
-        .map_err(internal)?;
-        Ok(Store { sql })
+        let ready = sql
+            .exec(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                None,
+            )
+            .and_then(|c| c.to_array::<serde_json::Value>())
+            .is_ok_and(|rows| !rows.is_empty());
+        Store {
+            sql,
+            ready: Cell::new(ready),
+        }
+    }
+
+    /// Creates the tables if they do not exist yet.
+    pub fn ensure_schema(&self) -> ApiResult<()> {
+        if self.ready.get() {
+            return Ok(());
+        }
+        self.sql
+            .exec(
+                "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+                 CREATE TABLE IF NOT EXISTS usage (feature_id TEXT PRIMARY KEY, current REAL NOT NULL, period_start INTEGER);
+                 CREATE TABLE IF NOT EXISTS idempotency (k TEXT PRIMARY KEY, response TEXT NOT NULL, created_at INTEGER NOT NULL);
+                 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);",
+                None,
+            )
+            .map_err(internal)?;
+        self.ready.set(true);
+        Ok(())
     }
 
     fn meta(&self, k: &str) -> ApiResult<Option<String>> {
@@ -94,6 +119,9 @@ impl Store {
 
     /// The customer, or `None` when it was never `PUT`.
     pub fn load(&self) -> ApiResult<Option<Stored>> {
+        if !self.ready.get() {
+            return Ok(None);
+        }
         let Some(json) = self.meta("state")? else {
             return Ok(None);
         };
@@ -152,6 +180,22 @@ impl Store {
         self.set_meta("counter", counter.to_string())
     }
 
+    /// The catalog version of the last snapshot sent to live clients (0: none).
+    pub fn live_catalog_version(&self) -> ApiResult<u64> {
+        if !self.ready.get() {
+            return Ok(0);
+        }
+        Ok(self
+            .meta("live_catalog")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Records the catalog version of the snapshot just sent to live clients.
+    pub fn save_live_catalog_version(&self, version: u64) -> ApiResult<()> {
+        self.set_meta("live_catalog", version.to_string())
+    }
+
     /// Stores one usage counter.
     pub fn save_usage(&self, u: &Usage) -> ApiResult<()> {
         let period = match u.period_start {
@@ -170,6 +214,9 @@ impl Store {
 
     /// The first answer recorded under an idempotency key.
     pub fn remembered(&self, key: &str) -> ApiResult<Option<String>> {
+        if !self.ready.get() {
+            return Ok(None);
+        }
         let rows: Vec<ResponseRow> = self
             .sql
             .exec(
@@ -198,6 +245,9 @@ impl Store {
 
     /// Forgets idempotency keys older than the retention.
     pub fn purge_idempotency(&self, now_ms: i64) -> ApiResult<()> {
+        if !self.ready.get() {
+            return Ok(());
+        }
         self.sql
             .exec(
                 "DELETE FROM idempotency WHERE created_at < ?",

@@ -73,3 +73,17 @@ pub fn pct_decode(s: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_round_trip_and_bad_escapes() {
+        let id = "acme corp/é:1";
+        assert_eq!(pct_decode(&pct_encode(id)).as_deref(), Some(id));
+        assert_eq!(pct_decode("a%2"), None);
+        assert_eq!(pct_decode("%ff"), None);
+        assert!(valid_env("staging-2") && !valid_env("a:b") && !valid_env(""));
+    }
+}

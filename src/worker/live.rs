@@ -4,9 +4,10 @@
 //! Catalog changes: a customer object registers itself in KV (`{env}/live/{customer}`,
 //! see [`super::catalog_store`]) when a client connects; `PUT /v1/catalog` lists that
 //! prefix and tells each registered object, which pushes a fresh snapshot, or removes
-//! its registration when it has no clients left (lazy cleanup).
+//! its registration when it has no clients left (lazy cleanup). As a backstop, an
+//! object with clients checks the catalog version on an alarm (see [`catalog_watch_ms`]).
 
-use worker::{State, WebSocket};
+use worker::{Env, State, WebSocket};
 
 /// Whether the object has connected clients.
 pub fn has_clients(state: &State) -> bool {
@@ -25,4 +26,18 @@ pub fn send(ws: &WebSocket, bytes: &[u8]) {
     if ws.send_with_bytes(bytes).is_err() {
         let _ = ws.close(Some(1011), Some("send failed"));
     }
+}
+
+/// Default interval of the catalog watch alarm, in seconds.
+pub const CATALOG_WATCH_SECONDS: u64 = 30;
+
+/// The catalog watch interval in ms: the `CATALOG_WATCH_SECONDS` var (1 to 3600), else 30 s.
+pub fn catalog_watch_ms(env: &Env) -> i64 {
+    let seconds = env
+        .var("CATALOG_WATCH_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .filter(|s| (1..=3600).contains(s))
+        .unwrap_or(CATALOG_WATCH_SECONDS);
+    i64::try_from(seconds * 1000).unwrap_or(30_000)
 }

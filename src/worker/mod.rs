@@ -18,14 +18,16 @@ pub mod catalog_store;
 )]
 pub mod customer_object;
 pub mod customer_store;
+pub mod demo;
 pub mod errors;
 pub mod ident;
 pub mod live;
+pub mod loaded;
 pub mod protocol;
 pub mod routes;
 pub mod token;
 
-use worker::{event, Context, Env, Method, Request, Response};
+use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use self::auth::AuthConfig;
 use self::errors::{json_ok, ApiError, ApiResult};
@@ -33,10 +35,36 @@ use self::routes::Ctx;
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    match route(&mut req, &env).await {
-        Ok(res) => Ok(res),
-        Err(e) => e.to_response(),
+    if req.method() == Method::Options {
+        return with_cors(Response::empty()?.with_status(204));
     }
+    let res = match route(&mut req, &env).await {
+        Ok(res) => res,
+        Err(e) => e.to_response()?,
+    };
+    with_cors(res)
+}
+
+/// CORS for browsers on other origins (customer tokens travel in `Authorization`, not
+/// cookies, so any origin may call; what a call can do is decided by its credential).
+/// A WebSocket upgrade is returned as it is.
+fn with_cors(res: Response) -> worker::Result<Response> {
+    if res.status_code() == 101 {
+        return Ok(res);
+    }
+    let headers = Headers::new();
+    for (k, v) in res.headers().entries() {
+        headers.set(&k, &v)?;
+    }
+    headers.set("access-control-allow-origin", "*")?;
+    headers.set("access-control-allow-methods", "GET, PUT, POST, OPTIONS")?;
+    headers.set(
+        "access-control-allow-headers",
+        "authorization, content-type, if-none-match, accept",
+    )?;
+    headers.set("access-control-expose-headers", "etag")?;
+    headers.set("access-control-max-age", "86400")?;
+    Ok(res.with_headers(headers))
 }
 
 fn method_not_allowed(allowed: &str) -> ApiError {
@@ -82,6 +110,7 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
                 _ => Err(not_found()),
             }
         }
+        (["demo", rest @ ..], m) => demo::route(&ctx, req, rest, m).await,
         ([""], Method::Get) => json_ok(
             200,
             &serde_json::json!({ "name": "edge-entitlements", "api": "/v1" }),

@@ -267,3 +267,20 @@ test("environments are isolated: same customer id, separate catalogs and counter
   const snap = await staging.get(`/v1/customers/${id}/snapshot`, { accept: "application/json" });
   assert.equal(snap.body.info.environment, "staging");
 });
+
+test("CORS: preflight answered, snapshot readable cross-origin with its ETag exposed", async () => {
+  const pre = await fetch(new URL("v1/customers/x/snapshot", w.url), {
+    method: "OPTIONS",
+    headers: { origin: "https://app.example", "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+  });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+  assert.match(pre.headers.get("access-control-allow-headers"), /authorization/);
+  const id = uniqueId();
+  await api.put(`/v1/customers/${id}`, customer(id));
+  const r = await api.get(`/v1/customers/${id}/snapshot`, { origin: "https://app.example" });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("access-control-allow-origin"), "*");
+  assert.equal(r.headers.get("access-control-expose-headers"), "etag");
+  assert.match(r.headers.get("etag"), /^"\d+"$/);
+});

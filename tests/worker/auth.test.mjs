@@ -58,6 +58,10 @@ test("another environment's key sees nothing of this one", async () => {
   const u = await st.post("/v1/usage", { customerId: id, featureId: "seats", value: 1 });
   assert.equal(u.status, 404);
   assert.equal((await api.post("/v1/check", { customerId: id, featureId: "seats" })).body.currentUsage, 0);
+  assert.equal((await st.get("/v1/catalog")).status, 404, "staging has no catalog of its own yet");
+  const put = await st.put(`/v1/customers/${id}`, customer(id));
+  assert.equal(put.status, 409);
+  assert.equal(code(put), "catalog_not_found");
 });
 
 test("a staging token cannot read the development customer of the same id", async () => {

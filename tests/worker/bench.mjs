@@ -2,7 +2,7 @@
 // and p50/p99 latency for check, check+consume on one customer, usage, and snapshot.
 // Usage: node tests/worker/bench.mjs [seconds per scenario] [connections]
 import autocannon from "autocannon";
-import { client, customer, DEV_KEY, tempDir, removeDir } from "./helpers.mjs";
+import { client, customer, DEV_KEY, tempDir, removeDir, startWorker } from "./helpers.mjs";
 import { startWranglerDev } from "./wrangler.mjs";
 
 const seconds = Number(process.argv[2] || process.env.BENCH_SECONDS || 10);
@@ -22,8 +22,13 @@ function run(opts) {
   });
 }
 
+// `wrangler dev` is the contract; BENCH_TARGETS=wrangler,miniflare adds the same scenarios
+// on Miniflare (workerd without wrangler's proxy) to show what the proxy costs.
+const targets = (process.env.BENCH_TARGETS || "wrangler").split(",").map((s) => s.trim());
+
+for (const target of targets) {
 const dir = tempDir("ee-bench-");
-const dev = await startWranglerDev({ persistDir: dir });
+const dev = target === "miniflare" ? await startWorker({ persistDir: dir }) : await startWranglerDev({ persistDir: dir });
 try {
   const api = client(dev.url, DEV_KEY);
   await api.put("/v1/catalog", CATALOG);
@@ -43,7 +48,8 @@ try {
     rows.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors });
   }
   const consumed = (await api.post("/v1/check", { customerId: "bench", featureId: "calls" })).body.currentUsage;
-  console.log(`\nedge-entitlements Worker under wrangler dev (127.0.0.1), ${connections} connections, ${seconds} s per scenario, one customer\n`);
+  const label = target === "miniflare" ? "Miniflare (workerd, no wrangler proxy)" : "wrangler dev";
+  console.log(`\nedge-entitlements Worker under ${label} (127.0.0.1), ${connections} connections, ${seconds} s per scenario, one customer\n`);
   console.log("| scenario | requests/s | p50 ms | p99 ms | requests | errors |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.errors} |`);
@@ -51,4 +57,5 @@ try {
 } finally {
   await dev.stop();
   removeDir(dir);
+}
 }

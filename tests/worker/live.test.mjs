@@ -3,11 +3,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { startWorker, client, CATALOG, customer, uniqueId, DEV_KEY, loadPkg, nextMessage } from "./helpers.mjs";
+import { startWorker, client, CATALOG, customer, uniqueId, DEV_KEY, BINDINGS, loadPkg, nextMessage } from "./helpers.mjs";
 
 let w, api, pkg;
 before(async () => {
-  w = await startWorker();
+  // A 1 s catalog watch (instead of 30 s) so that the backstop test runs quickly.
+  w = await startWorker({ bindings: { ...BINDINGS, CATALOG_WATCH_SECONDS: "1" } });
   api = client(w.url, DEV_KEY);
   await api.put("/v1/catalog", CATALOG);
   pkg = await loadPkg();
@@ -35,8 +36,8 @@ async function usageIn(bytes, id, featureId) {
   return json.body.customer.usage.find((u) => u.featureId === featureId)?.currentUsage ?? 0;
 }
 
-test(`usage reaches a connected client within 500 ms (decoded with ${"pkg/ if built"})`, async (t) => {
-  if (!pkg) t.diagnostic("pkg/ not built: confirming pushed usage through the JSON snapshot");
+test("usage reaches a connected client within 500 ms, decoded with the npm package when built", async (t) => {
+  t.diagnostic(pkg ? "decoding pushed snapshots with pkg/" : "pkg/ not built: confirming pushed usage through the JSON snapshot");
   const id = uniqueId();
   await api.put(`/v1/customers/${id}`, customer(id));
   const token = (await api.post(`/v1/customers/${id}/tokens`, {})).body.token;
@@ -99,6 +100,34 @@ test("a catalog change is pushed to connected clients", async () => {
   }
 });
 
+test("a catalog change whose notice was lost still arrives through the catalog watch", async () => {
+  const id = uniqueId();
+  await api.put(`/v1/customers/${id}`, customer(id));
+  const token = (await api.post(`/v1/customers/${id}/tokens`, {})).body.token;
+  const { ws, first } = await connect(`v1/customers/${id}/live?token=${token}`);
+  try {
+    await first;
+    // Drop the registration: PUT /v1/catalog will not notify this customer's object.
+    const kv = await w.mf.getKVNamespace("CATALOGS");
+    await kv.delete(`development/live/${id}`);
+    const pushed = nextMessage(ws, (_d, bin) => bin, 4000);
+    const catalog = structuredClone(CATALOG);
+    catalog.plans[0].entitlements[0].usageLimit = 3000;
+    const put = await api.put("/v1/catalog", catalog);
+    const msg = await pushed;
+    if (pkg) {
+      const c = new pkg.EntitlementsClient();
+      c.applySnapshot(new Uint8Array(msg.data));
+      assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).usageLimit, 3000);
+    }
+    const json = await api.get(`/v1/customers/${id}/snapshot`, { accept: "application/json" });
+    assert.equal(json.body.info.catalogVersion, put.body.catalogVersion);
+  } finally {
+    ws.close();
+    await api.put("/v1/catalog", CATALOG);
+  }
+});
+
 test("live needs an upgrade and an existing customer", async () => {
   const r = await api.get(`/v1/customers/${uniqueId()}/live`);
   assert.equal(r.status, 426);
@@ -111,4 +140,42 @@ test("live needs an upgrade and an existing customer", async () => {
     ws.on("error", () => {});
   });
   assert.equal(missing, 404);
+});
+
+test("EntitlementsClient.connect (npm package) follows the Worker live", async (t) => {
+  if (typeof pkg?.EntitlementsClient?.connect !== "function") {
+    t.skip("pkg/ not built or without EntitlementsClient.connect");
+    return;
+  }
+  const id = uniqueId();
+  await api.put(`/v1/customers/${id}`, customer(id));
+  const token = (await api.post(`/v1/customers/${id}/tokens`, {})).body.token;
+  const statuses = [];
+  const live = await pkg.EntitlementsClient.connect({
+    url: w.url,
+    customerId: id,
+    token,
+    WebSocket,
+    storage: null,
+    onStatus: (s) => statuses.push(s),
+  });
+  try {
+    assert.equal(live.getMeteredEntitlement({ featureId: "api-calls" }).currentUsage, 0);
+    const deadline = Date.now() + 3000;
+    while (live.connectionStatus !== "live" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(live.connectionStatus, "live", `statuses: ${statuses.join(",")}`);
+    const updated = new Promise((resolve) => {
+      const fn = () => {
+        if (live.getMeteredEntitlement({ featureId: "api-calls" }).currentUsage === 9) {
+          live.removeListener(fn);
+          resolve();
+        }
+      };
+      live.addListener(fn);
+    });
+    await api.post("/v1/usage", { customerId: id, featureId: "api-calls", value: 9 });
+    await Promise.race([updated, new Promise((_, rej) => setTimeout(() => rej(new Error("not updated within 2 s")), 2000))]);
+  } finally {
+    live.close();
+  }
 });

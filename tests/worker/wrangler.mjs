@@ -17,12 +17,12 @@ export function freePort() {
 }
 
 /**
- * Starts `wrangler dev --ip 127.0.0.1 --port <free> --persist-to <dir>`. With
+ * Starts `wrangler dev --ip 127.0.0.1 --port <free or port> --persist-to <dir>`. With
  * `skipBuild` (the default: the caller built build/ already) wrangler.toml's [build]
  * command is skipped through EE_SKIP_WORKER_BUILD. Resolves once /v1/health answers.
  */
-export async function startWranglerDev({ persistDir, skipBuild = true, timeoutMs = 120_000 } = {}) {
-  const port = await freePort();
+export async function startWranglerDev({ persistDir, port: wantedPort, skipBuild = true, timeoutMs = 120_000 } = {}) {
+  const port = wantedPort ?? (await freePort()); // a given port: restart on the same URL
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--log-level", "warn"];
   const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Assembles the static assets the Worker serves (wrangler.toml [assets]) into target/www:
+# the demo page (www/, with its seed data under /demo/) and the npm package (pkg/, at
+# /pkg/). Cheap; run by scripts/dev.sh, the Worker build and the tests. Without pkg/ the
+# page is copied alone (wrangler only needs the folder to exist).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/www
+tmp=$(mktemp -d target/www.XXXXXX 2>/dev/null || { mkdir -p target; mktemp -d target/www.XXXXXX; })
+trap 'rm -rf "$tmp"' EXIT
+cp -R www/. "$tmp/"
+if [ -f pkg/index.js ] && [ -f pkg/edge_entitlements_bg.wasm ]; then
+  mkdir -p "$tmp/pkg"
+  cp pkg/index.js pkg/live.js pkg/edge_entitlements.js pkg/edge_entitlements_bg.wasm "$tmp/pkg/"
+  cp -R pkg/snippets "$tmp/pkg/"
+else
+  echo "build-www: pkg/ not built (npm run build:pkg); the page will not load without it" >&2
+fi
+# Swap in one step, so a running wrangler dev never sees a half-copied folder for long.
+rm -rf "$out.old"
+[ -d "$out" ] && mv "$out" "$out.old"
+mv "$tmp" "$out"
+chmod 755 "$out"
+rm -rf "$out.old"
+trap - EXIT
+echo "build-www: $(find "$out" -type f | wc -l) files in $out" >&2
