@@ -131,11 +131,21 @@ export async function connectLive(Client, options) {
     }
   }
 
+  // The token: a string, or a function returning one (or a promise of one), called
+  // before each request and reconnect so that an expiring token can be renewed.
+  const currentToken = async () => (typeof token === "function" ? await token() : token);
+
   // 2. The snapshot over HTTP. Returns true on 200/304, false on network or 5xx errors.
   const fetchSnapshot = async (initial = false) => {
     const headers = { Accept: "application/octet-stream" };
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
+    let t;
+    try {
+      t = await currentToken();
+    } catch {
+      return false;
+    }
+    if (t) {
+      headers.Authorization = `Bearer ${t}`;
     }
     if (etag && client.snapshotInfo) {
       headers["If-None-Match"] = etag;
@@ -211,7 +221,17 @@ export async function connectLive(Client, options) {
       startPolling();
       return;
     }
-    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+    currentToken().then(openSocketWith, () => {
+      setStatus("reconnecting");
+      startPolling();
+      scheduleReconnect();
+    });
+  };
+  const openSocketWith = (t) => {
+    if (closed || paused) {
+      return;
+    }
+    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live${t ? `?token=${encodeURIComponent(t)}` : ""}`;
     let ws;
     try {
       ws = new WS(wsUrl);

@@ -150,8 +150,12 @@ export interface ConnectOptions extends EntitlementsClientOptions {
   /** Base URL of the Worker, e.g. `https://entitlements.example.com`. */
   url: string;
   customerId: string;
-  /** A customer token minted by your back end (`POST /v1/customers/{id}/tokens`). */
-  token: string;
+  /**
+   * A customer token minted by your back end (`POST /v1/customers/{id}/tokens`), or a
+   * function returning one (or a promise of one), called before each request and
+   * reconnect so that an expiring token can be renewed.
+   */
+  token: string | (() => string | Promise<string>);
   /** WebSocket constructor where there is no global one (e.g. the `ws` package in Node 20). */
   WebSocket?: unknown;
   /** fetch implementation; default the global one. */

@@ -40,10 +40,15 @@ async function token(id) {
 test("connect: snapshot, then usage pushed; reconnects after wrangler dev restarts", { timeout: 240_000 }, async (t) => {
   const id = "demo-pro";
   const statuses = [];
+  // A token function: called before each request and reconnect, so tokens can be renewed.
+  let tokensMinted = 0;
   const live = await pkg.EntitlementsClient.connect({
     url: demo.url,
     customerId: id,
-    token: await token(id),
+    token: async () => {
+      tokensMinted += 1;
+      return token(id);
+    },
     WebSocket,
     storage: null,
     minBackoffMs: 100,
@@ -69,6 +74,7 @@ test("connect: snapshot, then usage pushed; reconnects after wrangler dev restar
     assert.equal(usageOf(live, "exports"), before + 2);
     assert.equal(live.getBooleanEntitlement({ featureId: "sso" }).hasAccess, true);
 
+    const mintedBeforeRestart = tokensMinted;
     const restartedAt = performance.now();
     await demo.startServer();
     await until(() => live.connectionStatus === "live", 30_000, "the reconnection");
@@ -83,6 +89,7 @@ test("connect: snapshot, then usage pushed; reconnects after wrangler dev restar
     assert.deepEqual(statuses.slice(0, 1), ["live"]);
     assert.ok(statuses.includes("reconnecting"));
     assert.equal(statuses.at(-1), "live");
+    assert.ok(tokensMinted > mintedBeforeRestart, "the reconnect asked the token function again");
   } finally {
     live.close();
   }
