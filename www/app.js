@@ -407,10 +407,14 @@ function ask(event) {
   const featureId = $("#ask-feature").value;
   const amount = Number($("#ask-amount").value || 0);
   const out = $("#check-result");
-  const t0 = performance.now();
-  const r = check(featureId, Number.isFinite(amount) && amount >= 0 ? amount : 0);
-  const micros = (performance.now() - t0) * 1000;
+  const requested = Number.isFinite(amount) && amount >= 0 ? amount : 0;
+  const r = check(featureId, requested);
   if (!r) return;
+  // One answer is far below the browser's timer resolution: time a thousand of them.
+  const reps = 1000;
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) check(featureId, requested);
+  const micros = ((performance.now() - t0) * 1000) / reps;
   const f = state.rows.get(featureId).feature;
   const where = offline() ? "offline, from the snapshot held" : "locally, from the live snapshot";
   let text;
@@ -429,7 +433,7 @@ function ask(event) {
   }
   out.dataset.access = r.hasAccess ? "granted" : "denied";
   out.dataset.answeredAt = String(Date.now());
-  out.replaceChildren(el("strong", { text }), el("span", { class: "muted small", text: ` Answered ${where} in ${micros < 1 ? "<1" : fmt.format(Math.round(micros))} µs at ${timeFmt.format(new Date())}.` }));
+  out.replaceChildren(el("strong", { text }), el("span", { class: "muted small", text: ` Answered ${where} in ${micros < 0.1 ? "<0.1" : micros.toFixed(2)} µs (average of ${fmt.format(reps)} checks) at ${timeFmt.format(new Date())}.` }));
 }
 
 // ---------------------------------------------------------------- connection
