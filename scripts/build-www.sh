@@ -13,6 +13,8 @@ if [ -f pkg/index.js ] && [ -f pkg/edge_entitlements_bg.wasm ]; then
   mkdir -p "$tmp/pkg"
   cp pkg/index.js pkg/live.js pkg/edge_entitlements.js pkg/edge_entitlements_bg.wasm "$tmp/pkg/"
   cp -R pkg/snippets "$tmp/pkg/"
+  # Source maps of the minified release JS (devtools fetch them only when open).
+  for map in pkg/*.js.map; do [ -f "$map" ] && cp "$map" "$tmp/pkg/"; done
 else
   echo "build-www: pkg/ not built (npm run build:pkg); the page will not load without it" >&2
 fi

@@ -1,7 +1,7 @@
 //! A customer's state (SEMANTICS section 2): subscriptions, promotions, usage, and its
 //! validation against a catalog.
 
-use rustc_hash::FxHashSet as HashSet;
+use crate::features::HashSet;
 
 use serde::{Deserialize, Serialize};
 

@@ -16,6 +16,12 @@ pub(crate) type FeatureIdx = u32;
 
 type Fx = BuildHasherDefault<FxHasher>;
 
+/// The crate's hash map: hashbrown's with the Fx hash. One hash-table implementation
+/// for the whole crate (std's `HashMap` would add its own copy, 2 KB of wasm).
+pub(crate) type HashMap<K, V> = hashbrown::HashMap<K, V, Fx>;
+/// The crate's hash set (see [`HashMap`]).
+pub(crate) type HashSet<K> = hashbrown::HashSet<K, Fx>;
+
 /// Features with an id index.
 #[derive(Clone, Debug, Default)]
 pub struct FeatureTable {

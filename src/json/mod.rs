@@ -10,6 +10,7 @@
 //! limited to [`MAX_DEPTH`] so that deep input cannot exhaust the stack; text after the
 //! value is an error.
 
+mod float;
 pub(crate) mod input;
 mod read;
 
@@ -320,10 +321,7 @@ impl<'a> Parser<'a> {
             return Ok(if negative && n != 0 { -x } else { x });
         }
         let text = self.text.get(start..self.pos).ok_or("invalid number")?;
-        match text.parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(x),
-            _ => Err("number out of range"),
-        }
+        float::parse(text).ok_or("number out of range")
     }
 
     fn digits(&mut self) {

@@ -19,7 +19,7 @@ mod codec;
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashSet as HashSet;
+use crate::features::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{feature_table, Feature, FeatureType, Meter, ValidCatalog};
@@ -358,6 +358,8 @@ impl Snapshot {
                 }
             }
         }
+        // hashbrown's sets may not outlive what they borrow (no `may_dangle` on stable).
+        drop((plan_ids, addon_ids));
         let mut compiled = Vec::with_capacity(granted.len());
         for (i, terms) in granted.iter().enumerate() {
             let mut out: Vec<(FeatureIdx, Terms)> = Vec::with_capacity(terms.len());

@@ -8,14 +8,14 @@
 use wasm_bindgen::prelude::*;
 
 use crate::catalog::Feature;
-use crate::decide::{Check, CheckKind, Decision, DeniedReason, FeatureRef};
+use crate::decide::{Check, CheckKind, Decision, DeniedReason};
 use crate::entitlement::ResetPeriod;
 use crate::evaluator::{kind_of, Evaluator};
 use crate::resolve::UsageUpdate;
 use crate::snapshot::{Snapshot, SnapshotInfo};
 use crate::time::Timestamp;
 
-use super::error;
+use super::{error, json_out};
 
 /// Result flags of [`RawEngine::check`]; mirrored in `js/client.js`.
 pub mod flag {
@@ -139,15 +139,14 @@ impl RawEngine {
             Some(h) => h.eval.prepared().features().as_slice(),
             None => &[],
         };
-        let refs: Vec<FeatureRef<'_>> = features.iter().map(FeatureRef).collect();
-        serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into())
+        json_out::features(features)
     }
 
-    /// The held snapshot's metadata as JSON (`null` when none).
+    /// The held snapshot's metadata as JSON (`null` when none), without the dates
+    /// (see [`RawEngine::info_dates`]).
     #[wasm_bindgen(js_name = infoJson)]
     pub fn info_json(&self) -> String {
-        let info = self.held.as_ref().map(|h| &h.info);
-        serde_json::to_string(&info).unwrap_or_else(|_| "null".into())
+        json_out::info(self.held.as_ref().map(|h| &h.info))
     }
 
     /// `issuedAt` and `validUntil` of the held snapshot in ms (NaN when absent), in the

@@ -15,7 +15,7 @@ extern "C" {
 /// many more), `path` of the first violation when it has one, and every violation as
 /// `details: [{ path, message }]`.
 pub fn to_js(err: Error) -> JsValue {
-    let details = serde_json::to_string(&err.violations).unwrap_or_else(|_| "[]".into());
+    let details = super::json_out::violations(&err.violations);
     make_error(
         err.code.as_str(),
         &err.to_string(),

@@ -12,6 +12,7 @@
 
 pub mod engine;
 pub mod error;
+mod json_out;
 
 use wasm_bindgen::prelude::*;
 
