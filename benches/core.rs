@@ -19,8 +19,8 @@ mod native {
 
     use criterion::{criterion_group, Criterion};
     use edge_entitlements::{
-        BuildOptions, Check, CheckKind, CustomerState, Evaluator, Prepared, Snapshot, Timestamp,
-        ValidCatalog,
+        BuildOptions, Check, CheckKind, CustomerState, Decoder, Evaluator, Prepared, Snapshot,
+        Timestamp, ValidCatalog,
     };
 
     const CATALOG: &str = include_str!("fixtures/catalog-50.json");
@@ -91,6 +91,23 @@ mod native {
         });
         c.bench_function("snapshot/decode + prepare", |b| {
             b.iter(|| Snapshot::decode(black_box(&bytes)).unwrap())
+        });
+        // The next snapshot of the same catalog (a live client receiving a usage push):
+        // a `Decoder` shares the features of the previous one.
+        let next = Snapshot::build(
+            &catalog,
+            customer.clone(),
+            BuildOptions {
+                version: 8,
+                ..options()
+            },
+        )
+        .unwrap()
+        .encode();
+        let mut decoder = Decoder::new();
+        decoder.decode(&bytes).unwrap();
+        c.bench_function("snapshot/decode + prepare, next of the same catalog", |b| {
+            b.iter(|| decoder.decode(black_box(&next)).unwrap())
         });
         c.bench_function("catalog/validate 50 features from JSON", |b| {
             b.iter(|| ValidCatalog::from_json(black_box(CATALOG)).unwrap())

@@ -211,22 +211,26 @@ export class EntitlementsClient {
       this.#engine = api.newEngine();
     }
     if (!this.#engine.apply(data)) return false;
-    const byIdx = JSON.parse(this.#engine.featuresJson()).map((f) => Object.freeze(f));
-    const features = new Map();
-    for (let i = 0; i < byIdx.length; i++) {
-      features.set(byIdx[i].id, {
-        idx: i,
-        feature: byIdx[i],
-        anchorMs: NaN,
-        anchor: null,
-        startMs: NaN,
-        start: null,
-        endMs: NaN,
-        end: null,
-      });
+    // The next snapshot of the same catalog shares its feature table: keep the feature
+    // objects (and their cached Dates) unless the table changed.
+    if (this.#features === null || this.#engine.featuresChanged()) {
+      const byIdx = JSON.parse(this.#engine.featuresJson()).map((f) => Object.freeze(f));
+      const features = new Map();
+      for (let i = 0; i < byIdx.length; i++) {
+        features.set(byIdx[i].id, {
+          idx: i,
+          feature: byIdx[i],
+          anchorMs: NaN,
+          anchor: null,
+          startMs: NaN,
+          start: null,
+          endMs: NaN,
+          end: null,
+        });
+      }
+      this.#byIdx = byIdx;
+      this.#features = features;
     }
-    this.#byIdx = byIdx;
-    this.#features = features;
     const info = JSON.parse(this.#engine.infoJson());
     const out = this.#out();
     this.#engine.infoDates();

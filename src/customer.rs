@@ -317,23 +317,28 @@ pub(crate) fn validate_features(
         }
     }
 
-    let mut used = HashSet::default();
+    // By feature index: cheaper than hashing each id again.
+    let mut used = vec![false; features.len()];
     for (i, u) in state.usage.iter().enumerate() {
         let path = At::new("usage", i);
-        match features.get(&u.feature_id) {
+        let idx = features.idx(&u.feature_id);
+        match idx.and_then(|f| Some((f, features.at(f)?))) {
             None => v.push(
                 format!("{path}.featureId"),
                 format!("usage of unknown feature `{}`", u.feature_id),
             ),
-            Some(f) if f.feature_type != FeatureType::Metered => v.push(
+            Some((_, f)) if f.feature_type != FeatureType::Metered => v.push(
                 format!("{path}.featureId"),
                 format!(
                     "usage of `{}`, which is not a metered feature",
                     u.feature_id
                 ),
             ),
-            Some(_) => {
-                if !used.insert(u.feature_id.as_str()) {
+            Some((f, _)) => {
+                if used
+                    .get_mut(f as usize)
+                    .is_some_and(|seen| std::mem::replace(seen, true))
+                {
                     v.push(
                         format!("{path}.featureId"),
                         format!("usage of `{}` appears twice", u.feature_id),

@@ -74,5 +74,5 @@ pub use error::{Error, ErrorCode, Result};
 pub use evaluator::Evaluator;
 pub use features::FeatureTable;
 pub use resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
-pub use snapshot::{BuildOptions, Snapshot, SnapshotInfo};
+pub use snapshot::{BuildOptions, Decoder, Snapshot, SnapshotInfo};
 pub use time::Timestamp;

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use edge_entitlements::entitlement::{Reset, ResetAnchor, ResetPeriod};
 use edge_entitlements::period::window;
 use edge_entitlements::{
-    BuildOptions, Check, CheckKind, CustomerState, Evaluator, Prepared, Snapshot, Timestamp,
-    ValidCatalog,
+    BuildOptions, Check, CheckKind, CustomerState, Decoder, Evaluator, Prepared, Snapshot,
+    Timestamp, ValidCatalog,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -824,6 +824,35 @@ proptest! {
         }
         if let Ok(s) = Snapshot::decode(&with_header(&payload)) {
             exercise(s);
+        }
+    }
+
+    /// A `Decoder` that shares the features of the snapshot it decoded last answers
+    /// exactly as a fresh decode does, whatever changed (features included).
+    #[test]
+    fn a_decoder_decodes_as_decode_does(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let bytes = sample_snapshot();
+        let mut decoder = Decoder::new();
+        decoder.decode(&bytes).unwrap();
+        let mut payload = bytes[10..].to_vec();
+        for (i, b) in edits {
+            let i = i.index(payload.len());
+            payload[i] = b;
+        }
+        if let Some(c) = cut {
+            payload.truncate(c.index(payload.len()));
+        }
+        let mutated = with_header(&payload);
+        match (Snapshot::decode(&mutated), decoder.decode(&mutated)) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(a.info(), b.info());
+                prop_assert_eq!(a.encode(), b.encode());
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert_eq!(a.is_ok(), b.is_ok()),
         }
     }
 }

@@ -117,8 +117,24 @@ pub(super) fn encode(c: &Borrowed<'_, FeatureIdx>, out: &mut Vec<u8>) {
     });
 }
 
-/// Reads a whole payload; an error says what did not decode.
-pub(super) fn decode(bytes: &[u8]) -> Result<Owned<FeatureIdx>, &'static str> {
+/// The features section of a payload as read by [`decode`].
+pub(super) enum FeaturesRead {
+    /// Decoded from `bytes[range]`.
+    Decoded(Vec<Feature>, std::ops::Range<usize>),
+    /// Byte-identical to the `known` section passed in, so not read again.
+    Known,
+}
+
+/// Reads a whole payload; an error says what did not decode. When the features
+/// section starts with exactly the bytes `known` (the whole features section of a
+/// payload decoded before), it is skipped: decoding is deterministic and reads a
+/// section to its end without looking past it, so the same bytes would decode to the
+/// same features and stop at the same place (every length it accepts there fits in
+/// the section itself).
+pub(super) fn decode(
+    bytes: &[u8],
+    known: Option<&[u8]>,
+) -> Result<Owned<FeatureIdx, FeaturesRead>, &'static str> {
     let r = &mut Reader { bytes, pos: 0 };
     let info = SnapshotInfo {
         customer_id: r.str()?,
@@ -128,26 +144,18 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Owned<FeatureIdx>, &'static str> {
         issued_at: r.time()?,
         valid_until: r.opt(Reader::time)?,
     };
-    let features = r.list(|r| {
-        Ok(Feature {
-            id: r.str()?,
-            feature_type: r.variant(&FEATURE_TYPES)?,
-            meter: r.opt(|r| r.variant(&METERS))?,
-            display_name: r.opt(Reader::str)?,
-            description: r.opt(Reader::str)?,
-            units: r.opt(Reader::str)?,
-            units_plural: r.opt(Reader::str)?,
-            metadata: r.opt(|r| {
-                let n = r.len()?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = r.str()?;
-                    m.insert(k, r.str()?);
-                }
-                Ok(m)
-            })?,
-        })
-    })?;
+    let start = r.pos;
+    let same = known.and_then(|k| {
+        let end = start.checked_add(k.len())?;
+        (bytes.get(start..end)? == k).then_some(end)
+    });
+    let features = if let Some(end) = same {
+        r.pos = end;
+        FeaturesRead::Known
+    } else {
+        let features = r.list(feature)?;
+        FeaturesRead::Decoded(features, start..r.pos)
+    };
     let package = |r: &mut Reader<'_>| {
         Ok(PackageSummary {
             id: r.str()?,
@@ -221,6 +229,28 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Owned<FeatureIdx>, &'static str> {
         addons,
         granted,
         customer,
+    })
+}
+
+/// One feature.
+fn feature(r: &mut Reader<'_>) -> Step<Feature> {
+    Ok(Feature {
+        id: r.str()?,
+        feature_type: r.variant(&FEATURE_TYPES)?,
+        meter: r.opt(|r| r.variant(&METERS))?,
+        display_name: r.opt(Reader::str)?,
+        description: r.opt(Reader::str)?,
+        units: r.opt(Reader::str)?,
+        units_plural: r.opt(Reader::str)?,
+        metadata: r.opt(|r| {
+            let n = r.len()?;
+            let mut m = BTreeMap::new();
+            for _ in 0..n {
+                let k = r.str()?;
+                m.insert(k, r.str()?);
+            }
+            Ok(m)
+        })?,
     })
 }
 

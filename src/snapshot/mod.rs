@@ -17,7 +17,10 @@
 
 mod codec;
 
+use std::ops::Range;
 use std::sync::Arc;
+
+use codec::FeaturesRead;
 
 use crate::features::HashSet;
 use serde::{Deserialize, Serialize};
@@ -116,8 +119,8 @@ struct Content<I, Fs, P, G, C> {
     customer: C,
 }
 
-type Owned<F> =
-    Content<SnapshotInfo, Vec<Feature>, Vec<PackageSummary>, Vec<Vec<WireTerms<F>>>, CustomerState>;
+type Owned<F, Fs = Vec<Feature>> =
+    Content<SnapshotInfo, Fs, Vec<PackageSummary>, Vec<Vec<WireTerms<F>>>, CustomerState>;
 
 type Borrowed<'a, F> = Content<
     &'a SnapshotInfo,
@@ -231,8 +234,19 @@ impl Snapshot {
         out
     }
 
-    /// Decodes and validates the binary form.
+    /// Decodes and validates the binary form. To decode a stream of snapshots of one
+    /// catalog, a [`Decoder`] shares the features between them.
     pub fn decode(bytes: &[u8]) -> Result<Snapshot> {
+        Snapshot::decode_reusing(bytes, None).map(|(snapshot, _)| snapshot)
+    }
+
+    /// [`Snapshot::decode`], sharing `known`'s feature table when the features section
+    /// is byte-identical to its bytes. Also returns where the features section is when
+    /// it was decoded rather than shared.
+    fn decode_reusing(
+        bytes: &[u8],
+        known: Option<&KnownFeatures>,
+    ) -> Result<(Snapshot, Option<Range<usize>>)> {
         let bad = |m: &str| Error::new(ErrorCode::InvalidSnapshot, "", m);
         if bytes.len() < HEADER_LEN {
             return Err(bad("snapshot is truncated: shorter than its header"));
@@ -255,12 +269,30 @@ impl Snapshot {
         if u32::from_le_bytes(crc_bytes) != crc32(payload) {
             return Err(bad("snapshot is corrupt or truncated: checksum mismatch"));
         }
-        let content = codec::decode(payload).map_err(|e| {
+        let content = codec::decode(payload, known.map(|k| &*k.bytes)).map_err(|e| {
             let mut m = String::from("snapshot payload does not decode: ");
             m.push_str(e);
             bad(&m)
         })?;
-        Snapshot::from_content(content, |_, f| Some(*f))
+        let (features, range) = match content.features {
+            FeaturesRead::Decoded(features, range) => (Features::New(features), Some(range)),
+            FeaturesRead::Known => match known {
+                Some(k) => (Features::Shared(k.table.clone()), None),
+                None => return Err(bad("snapshot payload does not decode: no features")),
+            },
+        };
+        let content = Content {
+            info: content.info,
+            features,
+            plans: content.plans,
+            addons: content.addons,
+            granted: content.granted,
+            customer: content.customer,
+        };
+        let range = range
+            .and_then(|r| Some(r.start.checked_add(HEADER_LEN)?..r.end.checked_add(HEADER_LEN)?));
+        let snapshot = Snapshot::from_content(content, |_, f| Some(*f))?;
+        Ok((snapshot, range))
     }
 
     /// The JSON form: the same content in camelCase, features named by id, dates as
@@ -307,12 +339,20 @@ impl Snapshot {
                 format!("snapshot JSON does not have the snapshot's shape: {e}"),
             )
         })?;
+        let content = Content {
+            info: content.info,
+            features: Features::New(content.features),
+            plans: content.plans,
+            addons: content.addons,
+            granted: content.granted,
+            customer: content.customer,
+        };
         Snapshot::from_content(content, |table, id| table.idx(id))
     }
 
     /// Validates decoded content and prepares it. `key` maps a wire feature key to an index.
     fn from_content<F>(
-        content: Owned<F>,
+        content: Owned<F, Features>,
         key: impl Fn(&FeatureTable, &F) -> Option<FeatureIdx>,
     ) -> Result<Snapshot> {
         let mut v = Violations::new(ErrorCode::InvalidSnapshot);
@@ -330,15 +370,18 @@ impl Snapshot {
                 "snapshot customerId does not match its customer state",
             );
         }
-        let features = feature_table(features, &mut v);
+        let features = match features {
+            Features::New(features) => Arc::new(feature_table(features, &mut v)),
+            Features::Shared(table) => table,
+        };
         if granted.len() != state.subscriptions.len() {
             v.push(
                 "granted",
                 "snapshot has not one entry of granted terms per subscription",
             );
         }
-        let plan_ids: HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
-        let addon_ids: HashSet<&str> = addons.iter().map(|a| a.id.as_str()).collect();
+        let plan_ids = IdSet::new(&plans);
+        let addon_ids = IdSet::new(&addons);
         for (i, sub) in state.subscriptions.iter().enumerate() {
             if !plan_ids.contains(sub.plan_id.as_str()) {
                 v.push(
@@ -394,8 +437,80 @@ impl Snapshot {
             info,
             plans,
             addons,
-            prepared: Prepared::from_compiled(Arc::new(features), state, compiled, promotions),
+            prepared: Prepared::from_compiled(features, state, compiled, promotions),
         })
+    }
+}
+
+/// The ids of a snapshot's plans or add-ons, for membership tests: a scan of the few
+/// a customer usually has, a hash set past that (so that no input is quadratic).
+enum IdSet<'a> {
+    Few(&'a [PackageSummary]),
+    Many(HashSet<&'a str>),
+}
+
+impl<'a> IdSet<'a> {
+    const FEW: usize = 8;
+
+    fn new(packages: &'a [PackageSummary]) -> IdSet<'a> {
+        if packages.len() <= Self::FEW {
+            IdSet::Few(packages)
+        } else {
+            IdSet::Many(packages.iter().map(|p| p.id.as_str()).collect())
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        match self {
+            IdSet::Few(packages) => packages.iter().any(|p| p.id == id),
+            IdSet::Many(ids) => ids.contains(id),
+        }
+    }
+}
+
+/// The features of content being validated.
+enum Features {
+    /// Read from the input: to be validated and indexed.
+    New(Vec<Feature>),
+    /// The table of a snapshot decoded before from the same bytes: valid already.
+    Shared(Arc<FeatureTable>),
+}
+
+/// The features section of the last snapshot a [`Decoder`] decoded, and its table.
+#[derive(Clone, Debug)]
+struct KnownFeatures {
+    bytes: Box<[u8]>,
+    table: Arc<FeatureTable>,
+}
+
+/// Decodes a stream of snapshots, sharing the feature table between consecutive ones
+/// whose features section is byte-identical (the usual case: the same catalog, new
+/// usage or subscriptions). Then the features are neither decoded, validated nor
+/// indexed again; everything else is, and the checksum still covers every byte, so
+/// the result is exactly what [`Snapshot::decode`] would return.
+#[derive(Clone, Debug, Default)]
+pub struct Decoder {
+    last: Option<KnownFeatures>,
+}
+
+impl Decoder {
+    /// A decoder that knows no features yet.
+    pub fn new() -> Decoder {
+        Decoder::default()
+    }
+
+    /// Decodes and validates the binary form, like [`Snapshot::decode`]. A snapshot
+    /// that decodes becomes the one whose features the next call may share; an error
+    /// leaves the decoder as it was.
+    pub fn decode(&mut self, bytes: &[u8]) -> Result<Snapshot> {
+        let (snapshot, range) = Snapshot::decode_reusing(bytes, self.last.as_ref())?;
+        if let Some(section) = range.and_then(|r| bytes.get(r)) {
+            self.last = Some(KnownFeatures {
+                bytes: section.into(),
+                table: snapshot.prepared.features().clone(),
+            });
+        }
+        Ok(snapshot)
     }
 }
 
@@ -610,6 +725,73 @@ mod tests {
         json["formatVersion"] = 9.into();
         let err = Snapshot::from_json(&json.to_string()).unwrap_err();
         assert_eq!(err.code, ErrorCode::UnsupportedSnapshotVersion);
+    }
+
+    #[test]
+    fn a_decoder_shares_identical_features_and_decodes_the_rest() {
+        let mut decoder = Decoder::new();
+        let first = build("2026-02-01T00:00:00Z");
+        let second = build("2026-02-21T00:00:00Z"); // same catalog, other validUntil
+        let a = decoder.decode(&first.encode()).unwrap();
+        let b = decoder.decode(&second.encode()).unwrap();
+        assert!(Arc::ptr_eq(
+            a.prepared().features(),
+            b.prepared().features()
+        ));
+        assert_eq!(b.info(), second.info());
+        assert_eq!(b.encode(), second.encode());
+
+        // Another catalog: decoded afresh, then shared in turn.
+        let mut other = catalog().catalog().clone();
+        other.features[1].display_name = Some("Single sign-on".into());
+        let other = ValidCatalog::new(other).unwrap();
+        let state = second.prepared().state().clone();
+        let opts = BuildOptions {
+            environment: "production",
+            version: 5,
+            catalog_version: 3,
+            now: ts("2026-02-01T00:00:00Z"),
+        };
+        let third = Snapshot::build(&other, state, opts).unwrap().encode();
+        let c = decoder.decode(&third).unwrap();
+        assert!(!Arc::ptr_eq(
+            b.prepared().features(),
+            c.prepared().features()
+        ));
+        assert_eq!(c.encode(), third);
+        let d = decoder.decode(&third).unwrap();
+        assert!(Arc::ptr_eq(
+            c.prepared().features(),
+            d.prepared().features()
+        ));
+    }
+
+    #[test]
+    fn a_decoder_reports_what_decode_reports_and_keeps_its_features_on_error() {
+        let mut decoder = Decoder::new();
+        let bytes = build("2026-02-01T00:00:00Z").encode();
+        let held = decoder.decode(&bytes).unwrap();
+        // Wrong content behind a correct checksum, after the shared features: the
+        // customer state's id no longer matches the info's.
+        let mut forged = bytes.clone();
+        let at = forged.len() - forged.windows(4).rev().position(|w| w == b"acme").unwrap() - 4;
+        forged[at + 3] = b'f';
+        let crc = crc32(&forged[HEADER_LEN..]);
+        forged[6..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+        let expected = Snapshot::decode(&forged).unwrap_err();
+        assert_eq!(expected.path(), Some("info.customerId"));
+        assert_eq!(decoder.decode(&forged).unwrap_err(), expected);
+        for cut in [0, 5, HEADER_LEN + 3, bytes.len() - 1] {
+            assert_eq!(
+                decoder.decode(&bytes[..cut]).unwrap_err(),
+                Snapshot::decode(&bytes[..cut]).unwrap_err()
+            );
+        }
+        let again = decoder.decode(&bytes).unwrap();
+        assert!(Arc::ptr_eq(
+            held.prepared().features(),
+            again.prepared().features()
+        ));
     }
 
     #[test]

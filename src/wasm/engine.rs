@@ -12,7 +12,7 @@ use crate::decide::{Check, CheckKind, Decision, DeniedReason};
 use crate::entitlement::ResetPeriod;
 use crate::evaluator::{kind_of, Evaluator};
 use crate::resolve::UsageUpdate;
-use crate::snapshot::{Snapshot, SnapshotInfo};
+use crate::snapshot::{Decoder, SnapshotInfo};
 use crate::time::Timestamp;
 
 use super::{error, json_out};
@@ -83,6 +83,11 @@ struct Held {
 #[derive(Debug)]
 pub struct RawEngine {
     held: Option<Held>,
+    /// Shares the feature table between snapshots of the same catalog.
+    decoder: Decoder,
+    /// Whether the last applied snapshot brought another feature table than the one
+    /// before it (the JS side then rebuilds its feature objects).
+    features_changed: bool,
     out: Box<[f64; OUT_LEN]>,
 }
 
@@ -99,6 +104,8 @@ impl RawEngine {
     pub fn new() -> RawEngine {
         RawEngine {
             held: None,
+            decoder: Decoder::new(),
+            features_changed: true,
             out: Box::new([0.0; OUT_LEN]),
         }
     }
@@ -114,7 +121,7 @@ impl RawEngine {
     /// `EntitlementsError` (`invalid_snapshot`, `unsupported_snapshot_version`) and then
     /// keeps the snapshot held.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<bool, JsValue> {
-        let snapshot = Snapshot::decode(bytes).map_err(error::to_js)?;
+        let snapshot = self.decoder.decode(bytes).map_err(error::to_js)?;
         if let Some(held) = &self.held {
             let (old, new) = (&held.info, snapshot.info());
             if old.customer_id == new.customer_id
@@ -125,11 +132,21 @@ impl RawEngine {
             }
         }
         let (info, prepared) = snapshot.into_parts();
+        self.features_changed = self.held.as_ref().is_none_or(|held| {
+            !std::sync::Arc::ptr_eq(held.eval.prepared().features(), prepared.features())
+        });
         self.held = Some(Held {
             info,
             eval: Evaluator::new(prepared),
         });
         Ok(true)
+    }
+
+    /// Whether the last applied snapshot changed the feature table (a new catalog);
+    /// `false` for the next snapshot of the same catalog, whose table is shared.
+    #[wasm_bindgen(js_name = featuresChanged)]
+    pub fn features_changed(&self) -> bool {
+        self.features_changed
     }
 
     /// The snapshot's features as a JSON array of result `feature` objects, by index.

@@ -273,3 +273,23 @@ test("a bad `now` never makes a check throw", () => {
   const r = c.getBooleanEntitlement({ featureId: "sso", options: { fallback: { hasAccess: true } } });
   assert.deepEqual(r, { hasAccess: true, isFallback: true });
 });
+
+test("the next snapshot of the same catalog keeps the feature objects; a new catalog replaces them", () => {
+  const c = client();
+  assert.equal(c.applySnapshot(snapshot(1)), true);
+  const first = c.getBooleanEntitlement({ featureId: "sso" }).feature;
+  assert.equal(c.applySnapshot(snapshot(2)), true);
+  assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).feature, first, "shared feature table, same object");
+
+  // A new catalog version: sso renamed, a new feature added.
+  const next = structuredClone(catalog);
+  next.features.find((f) => f.id === "sso").displayName = "SAML single sign-on";
+  next.features.push({ id: "beta-flag", type: "boolean" });
+  next.plans.find((p) => p.id === "pro").entitlements.push({ featureId: "beta-flag" });
+  const bytes = buildSnapshot(next, customer, { environment: "production", version: 3, catalogVersion: 8, now: NOW });
+  assert.equal(c.applySnapshot(bytes), true);
+  const sso = c.getBooleanEntitlement({ featureId: "sso" });
+  assert.equal(sso.feature.displayName, "SAML single sign-on");
+  assert.notEqual(sso.feature, first);
+  assert.equal(c.getBooleanEntitlement({ featureId: "beta-flag" }).hasAccess, true);
+});
