@@ -14,9 +14,7 @@ use super::body::{self, invalid_request};
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::{self, CustomerRef};
 use super::protocol::{self, op, CheckItem};
-use super::routes::Ctx;
-use super::token::{self, Claims};
-use crate::Timestamp;
+use super::routes::{self, Ctx};
 
 /// The environment the demo routes act in.
 pub const ENVIRONMENT: &str = "development";
@@ -85,18 +83,7 @@ struct SessionInput {
 async fn session(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let input: SessionInput = body::read_json(req).await?;
     let who = demo_customer(&input.customer_id)?;
-    let secret = ctx.auth.token_secret()?.to_vec();
-    let exp = ctx.now_ms / 1000 + SESSION_TTL_SECONDS;
-    let claims = Claims {
-        env: who.env,
-        sub: who.customer,
-        exp,
-    };
-    let token = token::mint(&secret, &claims)
-        .ok_or_else(|| ApiError::internal("token could not be signed"))?;
-    let expires_at = Timestamp::from_millis(i64::try_from(exp * 1000).unwrap_or(i64::MAX))
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+    let (token, expires_at) = routes::issue_token(ctx, who.env, who.customer, SESSION_TTL_SECONDS)?;
     json_ok(
         200,
         &json!({ "token": token, "expiresAt": expires_at, "environment": ENVIRONMENT }),

@@ -167,7 +167,7 @@ struct TokenRequest {
 /// `POST /v1/customers/{id}/tokens`: `{ ttlSeconds? }` -> `{ token, expiresAt }`.
 pub async fn mint_token(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult<Response> {
     let env = ctx.server(req)?;
-    let secret = ctx.auth.token_secret()?.to_vec();
+    ctx.auth.token_secret()?;
     let text = body::read_text(req).await?;
     let input: TokenRequest = if text.trim().is_empty() {
         TokenRequest::default()
@@ -181,18 +181,27 @@ pub async fn mint_token(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult
             "ttlSeconds must be at least 1",
         ));
     }
-    let exp = ctx.now_ms / 1000 + ttl.min(MAX_TTL_SECONDS);
-    let claims = Claims {
-        env,
-        sub: id.to_string(),
-        exp,
-    };
-    let token = token::mint(&secret, &claims)
+    let (token, expires_at) = issue_token(ctx, env, id.to_string(), ttl.min(MAX_TTL_SECONDS))?;
+    json_ok(200, &json!({ "token": token, "expiresAt": expires_at }))
+}
+
+/// Signs a token for customer `sub` of `env` valid for `ttl_seconds` from now; returns it
+/// with its expiry as RFC 3339. The one place tokens are minted (API and demo routes).
+pub fn issue_token(
+    ctx: &Ctx<'_>,
+    env: String,
+    sub: String,
+    ttl_seconds: u64,
+) -> ApiResult<(String, String)> {
+    let secret = ctx.auth.token_secret()?;
+    let exp = ctx.now_ms / 1000 + ttl_seconds;
+    let claims = Claims { env, sub, exp };
+    let token = token::mint(secret, &claims)
         .ok_or_else(|| ApiError::internal("token could not be signed"))?;
     let expires_at = Timestamp::from_millis(i64::try_from(exp * 1000).unwrap_or(i64::MAX))
         .map(|t| t.to_string())
         .unwrap_or_default();
-    json_ok(200, &json!({ "token": token, "expiresAt": expires_at }))
+    Ok((token, expires_at))
 }
 
 #[derive(Deserialize)]
