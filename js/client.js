@@ -74,6 +74,19 @@ const ANCHOR = 1 << 15;
 const START = 1 << 16;
 const END = 1 << 17;
 
+// The common shapes of a check result, built by #check as one object literal. SHAPE
+// selects the presence bits (and IS_FALLBACK); the reason and period bits are tested
+// apart, and the values (hasAccess, isUnlimited true/false) are read from the flags.
+const REASON_MASK = 7 << REASON_SHIFT;
+const UNLIMITED_TRUE = 1 << UNLIMITED_SHIFT;
+const UNLIMITED_PRESENT = 2 << UNLIMITED_SHIFT;
+const PERIOD_MASK = 7 << PERIOD_SHIFT;
+const SHAPE = IS_FALLBACK | FEATURE | UNLIMITED_PRESENT | VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END;
+const METERED_NO_PERIOD = FEATURE | UNLIMITED_PRESENT | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE;
+const METERED_PERIOD = METERED_NO_PERIOD | ANCHOR | START | END;
+const BOOLEAN_SHAPE = FEATURE;
+const NUMERIC_SHAPE = FEATURE | UNLIMITED_PRESENT | VALUE;
+
 const BOOLEAN = 0;
 const NUMERIC = 1;
 const METERED = 2;
@@ -278,15 +291,51 @@ export class EntitlementsClient {
 
   /** `{ featureId, options?: { requestedUsage?, fallback? } }` */
   getMeteredEntitlement(params) {
+    const featureId = params.featureId;
     const options = params.options;
-    if (options == null) return this.#check(params.featureId, METERED, 0, undefined);
-    const requested = options.requestedUsage;
-    return this.#check(
-      params.featureId,
-      METERED,
-      requested == null ? 0 : typeof requested === "number" ? requested : NaN,
-      options.fallback,
-    );
+    let requested = 0;
+    let fallback;
+    if (options != null) {
+      const r = options.requestedUsage;
+      requested = r == null ? 0 : typeof r === "number" ? r : NaN;
+      fallback = options.fallback;
+    }
+    // The common answer inline (the same as #check gives): one object literal.
+    const entry = this.#info === null ? undefined : this.#features.get(featureId);
+    if (entry === undefined) return this.#check(featureId, METERED, requested, fallback);
+    const flags = this.#engine.check(entry.idx, METERED, requested, this.#now());
+    const period = (flags >>> PERIOD_SHIFT) & 7;
+    if ((flags & (SHAPE | REASON_MASK)) !== METERED_PERIOD || period === 0) return this.#build(featureId, entry, flags, fallback);
+    let out = this.#view;
+    if (out === null || out.byteLength === 0) out = this.#out();
+    let ms = out[4];
+    if (entry.anchorMs !== ms) {
+      entry.anchorMs = ms;
+      entry.anchor = new ReadOnlyDate(ms);
+    }
+    ms = out[5];
+    if (entry.startMs !== ms) {
+      entry.startMs = ms;
+      entry.start = new ReadOnlyDate(ms);
+    }
+    ms = out[6];
+    if (entry.endMs !== ms) {
+      entry.endMs = ms;
+      entry.end = new ReadOnlyDate(ms);
+    }
+    return {
+      hasAccess: (flags & HAS_ACCESS) !== 0,
+      isFallback: false,
+      feature: entry.feature,
+      isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
+      usageLimit: out[1],
+      currentUsage: out[2],
+      requestedUsage: out[3],
+      resetPeriod: tables.resetPeriods[period],
+      usagePeriodAnchor: entry.anchor,
+      usagePeriodStart: entry.start,
+      usagePeriodEnd: entry.end,
+    };
   }
 
   /** Every entitlement of the customer at the current time, in catalog order. */
@@ -353,10 +402,113 @@ export class EntitlementsClient {
     return given !== undefined && given !== null ? given : this.#fallbacks.get(featureId);
   }
 
+  // The hot path: one Map lookup, one clock read, one wasm call, and for the common
+  // shapes one object literal (a fixed shape is much faster in V8 than adding keys one
+  // by one). Every other answer is built by #build, key by key; both give the same keys
+  // in the same order.
   #check(featureId, kind, requested, fallback) {
     if (this.#info === null) return fallbackResult(this.#fallbackFor(featureId, fallback), undefined);
     const entry = this.#features.get(featureId);
-    const flags = this.#engine.check(entry === undefined ? NO_FEATURE : entry.idx, kind, requested, this.#now());
+    if (entry === undefined) return this.#build(featureId, undefined, this.#engine.check(NO_FEATURE, kind, requested, this.#now()), fallback);
+    const flags = this.#engine.check(entry.idx, kind, requested, this.#now());
+    switch (flags & SHAPE) {
+      case METERED_PERIOD: {
+        const period = (flags >>> PERIOD_SHIFT) & 7;
+        if (period === 0) break;
+        let out = this.#view;
+        if (out === null || out.byteLength === 0) out = this.#out();
+        let ms = out[4];
+        if (entry.anchorMs !== ms) {
+          entry.anchorMs = ms;
+          entry.anchor = new ReadOnlyDate(ms);
+        }
+        ms = out[5];
+        if (entry.startMs !== ms) {
+          entry.startMs = ms;
+          entry.start = new ReadOnlyDate(ms);
+        }
+        ms = out[6];
+        if (entry.endMs !== ms) {
+          entry.endMs = ms;
+          entry.end = new ReadOnlyDate(ms);
+        }
+        if ((flags & REASON_MASK) === 0) {
+          return {
+            hasAccess: (flags & HAS_ACCESS) !== 0,
+            isFallback: false,
+            feature: entry.feature,
+            isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
+            usageLimit: out[1],
+            currentUsage: out[2],
+            requestedUsage: out[3],
+            resetPeriod: tables.resetPeriods[period],
+            usagePeriodAnchor: entry.anchor,
+            usagePeriodStart: entry.start,
+            usagePeriodEnd: entry.end,
+          };
+        }
+        return {
+          hasAccess: (flags & HAS_ACCESS) !== 0,
+          isFallback: false,
+          accessDeniedReason: tables.reasons[(flags >>> REASON_SHIFT) & 7],
+          feature: entry.feature,
+          isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
+          usageLimit: out[1],
+          currentUsage: out[2],
+          requestedUsage: out[3],
+          resetPeriod: tables.resetPeriods[period],
+          usagePeriodAnchor: entry.anchor,
+          usagePeriodStart: entry.start,
+          usagePeriodEnd: entry.end,
+        };
+      }
+      case METERED_NO_PERIOD: {
+        if ((flags & PERIOD_MASK) !== 0) break;
+        let out = this.#view;
+        if (out === null || out.byteLength === 0) out = this.#out();
+        if ((flags & REASON_MASK) === 0) {
+          return {
+            hasAccess: (flags & HAS_ACCESS) !== 0,
+            isFallback: false,
+            feature: entry.feature,
+            isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
+            usageLimit: out[1],
+            currentUsage: out[2],
+            requestedUsage: out[3],
+          };
+        }
+        return {
+          hasAccess: (flags & HAS_ACCESS) !== 0,
+          isFallback: false,
+          accessDeniedReason: tables.reasons[(flags >>> REASON_SHIFT) & 7],
+          feature: entry.feature,
+          isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
+          usageLimit: out[1],
+          currentUsage: out[2],
+          requestedUsage: out[3],
+        };
+      }
+      case BOOLEAN_SHAPE:
+        if ((flags & (REASON_MASK | PERIOD_MASK)) !== 0) break;
+        return { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false, feature: entry.feature };
+      case NUMERIC_SHAPE: {
+        if ((flags & (REASON_MASK | PERIOD_MASK)) !== 0) break;
+        let out = this.#view;
+        if (out === null || out.byteLength === 0) out = this.#out();
+        return {
+          hasAccess: (flags & HAS_ACCESS) !== 0,
+          isFallback: false,
+          feature: entry.feature,
+          value: out[0],
+          isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
+        };
+      }
+    }
+    return this.#build(featureId, entry, flags, fallback);
+  }
+
+  /** Any answer of RawEngine.check, key by key. */
+  #build(featureId, entry, flags, fallback) {
     const feature = (flags & FEATURE) !== 0 && entry !== undefined ? entry.feature : undefined;
     if ((flags & IS_FALLBACK) !== 0) return fallbackResult(this.#fallbackFor(featureId, fallback), feature);
     const r = { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false };

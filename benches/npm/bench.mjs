@@ -1,5 +1,5 @@
 // Node benchmark of the npm package (pkg/): one getMeteredEntitlement on a loaded
-// 50-feature snapshot, and one applySnapshot of that snapshot. Prints ns/op.
+// 50-feature snapshot (and a boolean and a numeric check), and one applySnapshot of that snapshot. Prints ns/op.
 import { readFileSync } from "node:fs";
 import { initSync, EntitlementsClient, buildSnapshot } from "../../pkg/index.js";
 
@@ -63,6 +63,9 @@ bench("getMeteredEntitlement (fixed `now` option)", 2_000_000, (i) => {
 });
 bench("getBooleanEntitlement", 2_000_000, (i) => {
   sink += client.getBooleanEntitlement({ featureId: "feature-5" }).hasAccess ? 1 : 0;
+});
+bench("getNumericEntitlement", 2_000_000, () => {
+  sink += client.getNumericEntitlement({ featureId: "feature-6" }).value;
 });
 const versions = new EntitlementsClient();
 const snapshots = [1, 2].map((v) => buildSnapshot(catalog, customer, { environment: "production", version: v, now }));
