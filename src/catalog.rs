@@ -2,10 +2,10 @@
 //! inheritance, add-ons; and its validation into a [`ValidCatalog`] whose plans are
 //! already flattened, so that resolving a customer never walks the plan tree again.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::features::HashMap;
+use crate::metadata::Metadata;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +61,7 @@ pub struct Feature {
     pub units_plural: Option<String>,
     /// Free-form string map.
     #[serde(default)]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<Metadata>,
 }
 
 /// A product: groups plans and add-ons.
@@ -78,7 +78,7 @@ pub struct Product {
     pub description: Option<String>,
     /// Free-form string map.
     #[serde(default)]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<Metadata>,
 }
 
 /// A plan: a package of entitlements, optionally inheriting its parent's.
@@ -104,7 +104,7 @@ pub struct Plan {
     pub entitlements: Vec<EntitlementSpec>,
     /// Free-form string map.
     #[serde(default)]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<Metadata>,
 }
 
 /// An add-on: extends compatible plans, bought 1 to `maxQuantity` times.
@@ -133,7 +133,7 @@ pub struct Addon {
     pub entitlements: Vec<EntitlementSpec>,
     /// Free-form string map.
     #[serde(default)]
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub metadata: Option<Metadata>,
 }
 
 impl AsRef<ValidCatalog> for ValidCatalog {

@@ -30,6 +30,7 @@
 //!
 //! - [`catalog`]: catalog types and validation (section 1); plans flattened once.
 //! - [`features`]: the feature table, the id index every check starts with.
+//! - [`metadata`]: the free-form string maps of catalog entries.
 //! - [`entitlement`]: entitlement fields by feature type.
 //! - [`customer`]: customer state and its validation (section 2).
 //! - [`resolve`]: effective entitlements at an instant (section 3).
@@ -57,6 +58,7 @@ pub mod error;
 pub mod evaluator;
 pub mod features;
 mod json;
+pub mod metadata;
 mod number;
 pub mod period;
 pub mod resolve;
@@ -73,6 +75,7 @@ pub use decide::{decide, Check, CheckKind, Decision, DeniedReason, Fallback};
 pub use error::{Error, ErrorCode, Result};
 pub use evaluator::Evaluator;
 pub use features::FeatureTable;
+pub use metadata::Metadata;
 pub use resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
 pub use snapshot::{BuildOptions, Decoder, Snapshot, SnapshotInfo};
 pub use time::Timestamp;

@@ -449,12 +449,17 @@ fn combine_plan_and_addons(
             amount: base.plus(a.increment),
             ..model
         };
-        match out.iter_mut().find(|(of, _)| *of == f) {
-            Some((_, t)) => *t = terms,
-            None => out.push((f, terms)),
+        // Kept sorted as it grows: the same result as a sort at the end, without
+        // the 4 KB of wasm of a sort.
+        match out.binary_search_by_key(&f, |&(g, _)| g) {
+            Ok(i) => {
+                if let Some(slot) = out.get_mut(i) {
+                    slot.1 = terms;
+                }
+            }
+            Err(i) => out.insert(i, (f, terms)),
         }
     }
-    out.sort_by_key(|(f, _)| *f);
     out
 }
 

@@ -2,10 +2,10 @@
 //! enums, dates, lists and maps, each error naming the field and carrying its path in
 //! the form the rest of the crate uses (`plans[0].entitlements[1].usageLimit`).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use super::Value;
+use crate::metadata::Metadata;
 use crate::time::Timestamp;
 
 /// Where a value sits in the input; a linked list on the stack, formatted only on error.
@@ -291,11 +291,11 @@ pub(crate) fn list<'v, 'a, T>(
 }
 
 /// An object of strings; a repeated key keeps its last value, as serde's map did.
-pub(crate) fn string_map(v: &Value<'_>, path: Path<'_>) -> Read<BTreeMap<String, String>> {
+pub(crate) fn string_map(v: &Value<'_>, path: Path<'_>) -> Read<Metadata> {
     let Value::Object(members) = v else {
         return Err(wrong_type(v, path, "an object of strings"));
     };
-    let mut out = BTreeMap::new();
+    let mut out = Metadata::new();
     for (k, x) in members {
         out.insert(k.to_string(), string(x, path.key(k))?);
     }

@@ -27,8 +27,6 @@
 //! allocated for it, every tag and variant against its range, and nothing may follow
 //! the content.
 
-use std::collections::BTreeMap;
-
 use super::{Borrowed, Content, Owned, PackageSummary, SnapshotInfo, WireTerms};
 use crate::catalog::Feature;
 use crate::customer::{CustomerState, Promotion, Subscription, SubscriptionAddon, Usage};
@@ -36,6 +34,7 @@ use crate::features::FeatureIdx;
 use crate::json::input::{
     BEHAVIORS, FEATURE_TYPES, METERS, RESET_ANCHORS, RESET_PERIODS, STATUSES,
 };
+use crate::metadata::Metadata;
 use crate::number::as_int;
 use crate::time::Timestamp;
 
@@ -59,7 +58,7 @@ pub(super) fn encode(c: &Borrowed<'_, FeatureIdx>, out: &mut Vec<u8>) {
         w.opt_str(&f.units_plural);
         w.opt(f.metadata.as_ref(), |w, m| {
             w.varint(m.len() as u64);
-            for (k, v) in m {
+            for (k, v) in m.iter() {
                 w.str(k);
                 w.str(v);
             }
@@ -244,7 +243,7 @@ fn feature(r: &mut Reader<'_>) -> Step<Feature> {
         units_plural: r.opt(Reader::str)?,
         metadata: r.opt(|r| {
             let n = r.len()?;
-            let mut m = BTreeMap::new();
+            let mut m = Metadata::new();
             for _ in 0..n {
                 let k = r.str()?;
                 m.insert(k, r.str()?);
