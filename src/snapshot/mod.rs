@@ -148,9 +148,29 @@ impl Snapshot {
         opts: BuildOptions<'_>,
     ) -> Result<Snapshot> {
         let prepared = Prepared::new(catalog, state)?;
+        Ok(Snapshot::assemble(catalog, prepared, opts))
+    }
+
+    /// The snapshot of a customer already prepared against `catalog`, without validating
+    /// it again (what a server holding a prepared customer does on every change). When
+    /// `prepared` was prepared against another catalog, it is validated against this one
+    /// like [`Snapshot::build`] does.
+    pub fn from_prepared(
+        catalog: &ValidCatalog,
+        prepared: &Prepared,
+        opts: BuildOptions<'_>,
+    ) -> Result<Snapshot> {
+        if Arc::ptr_eq(prepared.features(), catalog.features()) {
+            Ok(Snapshot::assemble(catalog, prepared.clone(), opts))
+        } else {
+            Snapshot::build(catalog, prepared.state().clone(), opts)
+        }
+    }
+
+    fn assemble(catalog: &ValidCatalog, prepared: Prepared, opts: BuildOptions<'_>) -> Snapshot {
         let (plans, addons) = used_packages(catalog, prepared.state());
         let valid_until = prepared.resolve(opts.now).valid_until();
-        Ok(Snapshot {
+        Snapshot {
             info: SnapshotInfo {
                 customer_id: prepared.state().id.clone(),
                 environment: opts.environment.to_string(),
@@ -162,7 +182,7 @@ impl Snapshot {
             plans,
             addons,
             prepared,
-        })
+        }
     }
 
     /// The metadata.

@@ -190,3 +190,27 @@ fn json_content_is_validated_like_bytes() {
         ErrorCode::InvalidSnapshot
     );
 }
+
+#[test]
+fn from_prepared_equals_build_and_revalidates_against_another_catalog() {
+    let built = build("2026-02-01T00:00:00Z");
+    let cat = catalog();
+    let opts = BuildOptions {
+        environment: "production",
+        version: 4,
+        catalog_version: 2,
+        now: ts("2026-02-01T00:00:00Z"),
+    };
+    // Prepared against the same catalog (shared feature table): no second validation.
+    let prepared = Prepared::new(&cat, built.prepared().state().clone()).unwrap();
+    let fast = Snapshot::from_prepared(&cat, &prepared, opts).unwrap();
+    assert_eq!(fast.encode(), built.encode());
+    // Against a catalog without the plan: validated, and rejected.
+    let other = ValidCatalog::from_json(
+        r#"{"features": [{"id": "calls", "type": "metered", "meter": "incremental"}],
+            "plans": [{"id": "free"}]}"#,
+    )
+    .unwrap();
+    let err = Snapshot::from_prepared(&other, &prepared, opts).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidCustomer);
+}

@@ -97,7 +97,7 @@ pub fn build_snapshot(who: &CustomerRef, cat: &Cat, l: &Loaded) -> ApiResult<Sna
         catalog_version: cat.0,
         now: now(),
     };
-    Snapshot::build(&cat.1, l.evaluator.prepared().state().clone(), opts)
+    Snapshot::from_prepared(&cat.1, l.evaluator.prepared(), opts)
         .map_err(|e| ApiError::from_core_with_status(409, &e))
 }
 
