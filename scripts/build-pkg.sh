@@ -24,10 +24,12 @@ mode=(--release)
 rm -rf pkg
 wasm-pack build "${mode[@]}" --no-opt --target web --out-dir pkg --out-name edge_entitlements --no-pack . -- --features wasm
 if [ -z "${PKG_DEV:-}" ]; then
-  # --converge repeats -Oz while it still shrinks; --strip-producers drops a custom
-  # section no runtime reads.
+  # --converge repeats -Oz while it still shrinks; then --flatten --rereloop rebuilds the
+  # control flow of the big readers and two more -Oz shrink it again (about 0.25 KB
+  # gzipped; the check speed is unchanged); --strip-producers and --strip-target-features
+  # drop custom sections no runtime reads.
   # shellcheck disable=SC2086
-  wasm-opt ${PKG_WASM_OPT:--Oz --converge --strip-producers} --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  wasm-opt ${PKG_WASM_OPT:--Oz --converge --flatten --rereloop -Oz -Oz --strip-producers --strip-target-features} --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     -o pkg/edge_entitlements_bg.wasm pkg/edge_entitlements_bg.wasm
 fi
@@ -41,17 +43,22 @@ cp npm/README.md pkg/README.md
 rm -f pkg/.gitignore
 
 # Minify what a browser downloads (about 5 KB of the gzipped total) with esbuild from
-# node_modules (wrangler's dependency). Each file keeps its exports and, with
-# --keep-names, its class and function names; a source map with the full readable
-# source (sourcesContent) ships next to it, so the package stays readable and
-# debuggable. PKG_DEV=1 skips this.
+# node_modules (wrangler's dependency). Each file keeps its exports. The client snippet,
+# which defines the public classes and functions, keeps their names with --keep-names
+# (`EntitlementsClient.name`, `validateCatalog.name`); the other files go without it
+# (0.45 KB less gzipped): index.js and live.js define nothing public by name, and
+# index.js gives the glue's two public functions (`initSync`, `init`) their names back.
+# A source map with the full readable source (sourcesContent) ships next to each, so
+# the package stays readable and debuggable. PKG_DEV=1 skips this.
 if [ -z "${PKG_DEV:-}" ]; then
   command -v esbuild >/dev/null || { echo "esbuild missing: run npm install" >&2; exit 1; }
   for js in pkg/edge_entitlements.js pkg/index.js pkg/live.js "pkg/$client"; do
     banner=()
     # wasm-bindgen's hint for Deno, a comment that minification would drop.
     [ "$js" = pkg/edge_entitlements.js ] && banner=(--banner:js='/* @ts-self-types="./edge_entitlements.d.ts" */')
-    esbuild "$js" --minify --keep-names --format=esm --sourcemap "${banner[@]}" \
+    names=(--keep-names)
+    case "$js" in pkg/index.js | pkg/live.js | pkg/edge_entitlements.js) names=() ;; esac
+    esbuild "$js" --minify "${names[@]}" --format=esm --sourcemap "${banner[@]}" \
       --outfile="$js.min" --log-level=warning
     mv "$js.min" "$js"
     sed -i 's#sourceMappingURL=\(.*\)\.min\.map#sourceMappingURL=\1.map#' "$js"

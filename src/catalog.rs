@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::features::HashMap;
+use crate::features::{HashMap, HashSet};
 use crate::metadata::Metadata;
 
 use serde::{Deserialize, Serialize};
@@ -447,7 +447,9 @@ pub(crate) fn compile_entitlements(
     v: &mut Violations,
 ) -> Vec<(FeatureIdx, Terms, Option<Behavior>)> {
     let mut out: Vec<(FeatureIdx, Terms, Option<Behavior>)> = Vec::with_capacity(specs.len());
-    let mut seen = HashMap::default();
+    // By id rather than index (the same thing: an index is found by its exact id), so
+    // that this set shares its hash-table code with the other sets of ids.
+    let mut seen = HashSet::default();
     for (j, spec) in specs.iter().enumerate() {
         let epath = path.inner("entitlements", j);
         let fid = &spec.feature_id;
@@ -458,7 +460,7 @@ pub(crate) fn compile_entitlements(
             );
             continue;
         };
-        if seen.insert(idx, j).is_some() {
+        if !seen.insert(fid.as_str()) {
             v.push(
                 format!("{epath}.featureId"),
                 format!("{owner}: names feature `{fid}` twice"),
@@ -502,18 +504,24 @@ fn plan_chains(
             at = parents.get(p).copied().flatten();
         }
         if cyclic {
-            let names: Vec<&str> = chain
+            // Joined by hand: `[&str]::join` brings its own copy loop and two panic
+            // paths into the wasm.
+            let mut names = String::new();
+            for (k, p) in chain
                 .iter()
                 .chain(std::iter::once(&start))
-                .filter_map(|&i| catalog.plans.get(i).map(|p| p.id.as_str()))
-                .collect();
+                .filter_map(|&i| catalog.plans.get(i))
+                .enumerate()
+            {
+                if k > 0 {
+                    names.push_str(" -> ");
+                }
+                names.push_str(&p.id);
+            }
             let id = catalog.plans.get(start).map_or("", |p| p.id.as_str());
             v.push(
                 format!("plans[{start}].parentPlanId"),
-                format!(
-                    "plan `{id}`: parentPlanId forms an inheritance cycle ({})",
-                    names.join(" -> ")
-                ),
+                format!("plan `{id}`: parentPlanId forms an inheritance cycle ({names})"),
             );
         }
         chains.push(chain);

@@ -278,7 +278,8 @@ pub(crate) fn validate_terms(
             (None, true) => Some(Amount::Unlimited),
             (None, false) => {
                 v.push(
-                    path.to_string(),
+                    // Not `path.to_string()`: that brings a `ToString` and its panic path.
+                    format!("{path}"),
                     format!("{owner}: numeric feature `{fid}` needs a value or isUnlimited: true"),
                 );
                 None
@@ -305,7 +306,7 @@ pub(crate) fn validate_terms(
             (None, true) => Some(Amount::Unlimited),
             (None, false) => {
                 v.push(
-                    path.to_string(),
+                    format!("{path}"),
                     format!(
                         "{owner}: metered feature `{fid}` needs a usageLimit or isUnlimited: true"
                     ),

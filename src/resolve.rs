@@ -114,16 +114,16 @@ impl Prepared {
         granted: Vec<Vec<(FeatureIdx, Terms)>>,
         promotions: Vec<PromotionTerms>,
     ) -> Prepared {
-        let subscriptions = state
-            .subscriptions
-            .iter()
-            .zip(granted)
-            .map(|(sub, terms)| SubscriptionTerms {
+        // A loop rather than `collect`: collecting a `zip` (a trusted length) brings a
+        // capacity-overflow panic path of its own into the wasm.
+        let mut subscriptions = Vec::with_capacity(granted.len());
+        for (sub, terms) in state.subscriptions.iter().zip(granted) {
+            subscriptions.push(SubscriptionTerms {
                 window: sub.granting_window(),
                 anchor: sub.start_date,
                 terms,
-            })
-            .collect();
+            });
+        }
         let mut usage = vec![None; features.len()];
         for u in &state.usage {
             if let Some(slot) = features

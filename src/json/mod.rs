@@ -82,8 +82,13 @@ pub(crate) fn parse(text: &str) -> Result<Value<'_>, SyntaxError> {
     });
     value.map_err(|what| {
         let before = text.get(..p.pos).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        // Byte loops rather than `matches`/`rfind`: an error path, and std's memchr
+        // brings slicing panics into the wasm.
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before
+            .bytes()
+            .rposition(|b| b == b'\n')
+            .map_or(0, |i| i + 1);
         let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
         SyntaxError { what, line, column }
     })

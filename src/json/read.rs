@@ -2,8 +2,6 @@
 //! enums, dates, lists and maps, each error naming the field and carrying its path in
 //! the form the rest of the crate uses (`plans[0].entitlements[1].usageLimit`).
 
-use std::fmt;
-
 use super::Value;
 use crate::metadata::Metadata;
 use crate::time::Timestamp;
@@ -45,21 +43,23 @@ impl<'p> Path<'p> {
     }
 }
 
-impl fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Path<'_> {
+    /// Appends the full path (`plans[0].entitlements[1].usageLimit`, empty at the root)
+    /// to `out`; pushed by hand, as `core::fmt` would cost more wasm than it saves.
+    fn render(&self, out: &mut String) {
         match self {
-            Path::Root(_) => Ok(()),
-            Path::Key(Path::Root(_), key) => f.write_str(key),
+            Path::Root(_) => {}
+            Path::Key(Path::Root(_), key) => out.push_str(key),
             Path::Key(parent, key) => {
-                parent.fmt(f)?;
-                f.write_str(".")?;
-                f.write_str(key)
+                parent.render(out);
+                out.push('.');
+                out.push_str(key);
             }
             Path::Index(parent, i) => {
-                parent.fmt(f)?;
-                f.write_str("[")?;
-                f.write_str(&i.to_string())?;
-                f.write_str("]")
+                parent.render(out);
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
             }
         }
     }
@@ -75,8 +75,10 @@ pub(crate) struct Fail {
 pub(crate) type Read<T> = Result<T, Fail>;
 
 fn fail(path: Path<'_>, message: String) -> Fail {
+    let mut rendered = String::new();
+    path.render(&mut rendered);
     Fail {
-        path: path.to_string(),
+        path: rendered,
         message,
     }
 }
@@ -103,10 +105,16 @@ fn list_names(names: &[&str]) -> String {
     out
 }
 
+/// The most fields a struct read by [`object`] has (`Promotion`'s 10).
+const MAX_FIELDS: usize = 10;
+
 /// The members of an object with exactly the fields `names` (each at most once).
-pub(crate) struct Fields<'v, 'a, 'p, const N: usize> {
-    slots: [Option<&'v Value<'a>>; N],
-    names: &'static [&'static str; N],
+///
+/// Not generic over the number of fields, so that [`object`] and the field readers
+/// exist once in the wasm rather than once per struct size.
+pub(crate) struct Fields<'v, 'a, 'p> {
+    slots: [Option<&'v Value<'a>>; MAX_FIELDS],
+    names: &'static [&'static str],
     path: Path<'p>,
 }
 
@@ -116,11 +124,20 @@ pub(crate) fn object<'v, 'a, 'p, const N: usize>(
     v: &'v Value<'a>,
     path: Path<'p>,
     names: &'static [&'static str; N],
-) -> Read<Fields<'v, 'a, 'p, N>> {
+) -> Read<Fields<'v, 'a, 'p>> {
+    const { assert!(N <= MAX_FIELDS, "raise MAX_FIELDS") };
+    members(v, path, names)
+}
+
+fn members<'v, 'a, 'p>(
+    v: &'v Value<'a>,
+    path: Path<'p>,
+    names: &'static [&'static str],
+) -> Read<Fields<'v, 'a, 'p>> {
     let Value::Object(members) = v else {
         return Err(wrong_type(v, path, "an object"));
     };
-    let mut slots = [None; N];
+    let mut slots = [None; MAX_FIELDS];
     for (key, value) in members {
         let key: &str = key;
         let Some(slot) = names
@@ -144,7 +161,7 @@ pub(crate) fn object<'v, 'a, 'p, const N: usize>(
     Ok(Fields { slots, names, path })
 }
 
-impl<'v, 'a, 'p, const N: usize> Fields<'v, 'a, 'p, N> {
+impl<'v, 'a, 'p> Fields<'v, 'a, 'p> {
     fn get(&self, i: usize) -> (Option<&'v Value<'a>>, &'static str) {
         (
             self.slots.get(i).copied().flatten(),
@@ -187,6 +204,40 @@ impl<'v, 'a, 'p, const N: usize> Fields<'v, 'a, 'p, N> {
             (None, _) => Ok(default()),
             (Some(v), name) => read(v, self.path.key(name)),
         }
+    }
+}
+
+// The field readers used many times, as plain functions: one copy each in the wasm
+// instead of one inlined copy per field.
+impl<'v, 'a, 'p> Fields<'v, 'a, 'p> {
+    /// A required string field.
+    pub(crate) fn req_str(&self, i: usize) -> Read<String> {
+        self.req(i, string)
+    }
+
+    /// An optional string field.
+    pub(crate) fn opt_str(&self, i: usize) -> Read<Option<String>> {
+        self.opt(i, string)
+    }
+
+    /// An optional number field.
+    pub(crate) fn opt_num(&self, i: usize) -> Read<Option<f64>> {
+        self.opt(i, number)
+    }
+
+    /// An optional boolean field.
+    pub(crate) fn opt_bool(&self, i: usize) -> Read<Option<bool>> {
+        self.opt(i, boolean)
+    }
+
+    /// An optional date-time field.
+    pub(crate) fn opt_time(&self, i: usize) -> Read<Option<Timestamp>> {
+        self.opt(i, timestamp)
+    }
+
+    /// An optional object of strings.
+    pub(crate) fn opt_map(&self, i: usize) -> Read<Option<Metadata>> {
+        self.opt(i, string_map)
     }
 }
 

@@ -427,11 +427,10 @@ impl Reader<'_> {
     fn number(&mut self) -> Step<f64> {
         match self.varint(u32::MAX.into())? {
             0 => Ok(self.i64()? as f64),
-            1 => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(self.take(8)?);
-                Ok(f64::from_le_bytes(b))
-            }
+            1 => match self.take(8)?.first_chunk::<8>() {
+                Some(b) => Ok(f64::from_le_bytes(*b)),
+                None => Err("truncated"),
+            },
             _ => Err("invalid number tag"),
         }
     }

@@ -248,8 +248,8 @@ impl Snapshot {
         out.extend_from_slice(&[0; 4]);
         codec::encode(&self.content(|f| f), &mut out);
         let crc = crc32(out.get(HEADER_LEN..).unwrap_or_default());
-        if let Some(slot) = out.get_mut(6..HEADER_LEN) {
-            slot.copy_from_slice(&crc.to_le_bytes());
+        if let Some(slot) = out.get_mut(6..HEADER_LEN).and_then(|s| s.first_chunk_mut()) {
+            *slot = crc.to_le_bytes();
         }
         out
     }
@@ -268,25 +268,19 @@ impl Snapshot {
         known: Option<&KnownFeatures>,
     ) -> Result<(Snapshot, Option<Range<usize>>)> {
         let bad = |m: &str| Error::new(ErrorCode::InvalidSnapshot, "", m);
-        if bytes.len() < HEADER_LEN {
+        let Some((&[m0, m1, m2, m3, v0, v1, c0, c1, c2, c3], payload)) =
+            bytes.split_first_chunk::<HEADER_LEN>()
+        else {
             return Err(bad("snapshot is truncated: shorter than its header"));
-        }
-        let (header, payload) = bytes.split_at(HEADER_LEN);
-        let (magic, rest) = header.split_at(4);
-        if magic != MAGIC {
+        };
+        if [m0, m1, m2, m3] != MAGIC {
             return Err(bad("not a snapshot: wrong magic bytes"));
         }
-        let (version, crc) = rest.split_at(2);
-        let version = u16::from_le_bytes([
-            version.first().copied().unwrap_or(0),
-            version.get(1).copied().unwrap_or(0),
-        ]);
+        let version = u16::from_le_bytes([v0, v1]);
         if version != FORMAT_VERSION {
             return Err(unsupported(version.into()));
         }
-        let mut crc_bytes = [0u8; 4];
-        crc_bytes.copy_from_slice(crc);
-        if u32::from_le_bytes(crc_bytes) != crc32(payload) {
+        if u32::from_le_bytes([c0, c1, c2, c3]) != crc32(payload) {
             return Err(bad("snapshot is corrupt or truncated: checksum mismatch"));
         }
         let content = codec::decode(payload, known.map(|k| &*k.bytes)).map_err(|e| {

@@ -18,7 +18,9 @@ pub fn to_js(err: Error) -> JsValue {
     let details = super::json_out::violations(&err.violations);
     make_error(
         err.code.as_str(),
-        &err.to_string(),
+        // `format!` rather than `to_string`: a `ToString` of its own, with its panic
+        // message, would come into the wasm for this one call.
+        &format!("{err}"),
         err.path().map(str::to_string),
         &details,
     )

@@ -21,6 +21,16 @@ use crate::snapshot::{BuildOptions, Snapshot};
 use crate::time::Timestamp;
 use crate::{CustomerState, ValidCatalog};
 
+/// The allocator of the npm package: lol_alloc's free list (address-ordered, merging
+/// neighbours) is a few hundred bytes of wasm where std's dlmalloc is about 8 KB, and
+/// the package allocates little (a decoded snapshot reuses its buffers). The spin lock
+/// is never contended: wasm32 without threads runs one thread. Only for wasm32, so native
+/// `cargo test --features wasm` keeps the system allocator.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 pub use engine::RawEngine;
 
 /// Validates a catalog given as JSON text; throws `EntitlementsError` (`invalid_catalog`).
