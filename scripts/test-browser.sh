@@ -13,8 +13,6 @@ done
 export CARGO_TARGET_DIR="${PKG_TARGET_DIR:-$PWD/target/npm}"
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-# The browser test must embed every vector (native guard, fast).
-cargo test --quiet --test browser_embeds
 
 read -r -a browsers <<< "${BROWSERS:---chrome --firefox}"
 for b in "${browsers[@]}"; do

@@ -8,13 +8,20 @@ pkg.initSync({ module: readFileSync(new URL("../../pkg/edge_entitlements_bg.wasm
 
 export * from "../../pkg/index.js";
 
-/** Every spec vector: `[{ file, vector }]`, sorted by file name. */
+/**
+ * Every vector: the spec's (tests/vectors/), the project's (tests/vectors-extra/) and,
+ * when `EXTRA_VECTORS` names a folder, its files too: `[{ file, vector }]`, sorted by
+ * file name within each folder.
+ */
 export function vectors() {
-  const dir = `${root}tests/vectors/`;
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((file) => ({ file, vector: JSON.parse(readFileSync(dir + file, "utf8")) }));
+  const dirs = [`${root}tests/vectors/`, `${root}tests/vectors-extra/`];
+  if (process.env.EXTRA_VECTORS) dirs.push(`${process.env.EXTRA_VECTORS.replace(/\/+$/, "")}/`);
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((file) => ({ file: `${dir.slice(root.length) || dir}${file}`, vector: JSON.parse(readFileSync(dir + file, "utf8")) })),
+  );
 }
 
 /** A vector file by name. */

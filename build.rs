@@ -1,0 +1,40 @@
+//! Generates `$OUT_DIR/vectors.rs`: every vector file of `tests/vectors/` and
+//! `tests/vectors-extra/`, embedded with `include_str!`, for the browser tests
+//! (`tests/browser.rs`), which cannot read files at run time. Generated from the folders,
+//! so a new vector can never be left out.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let mut out = String::from("/// Every vector file: `(folder/file, contents)`.\npub const VECTORS: &[(&str, &str)] = &[\n");
+    for dir in ["tests/vectors", "tests/vectors-extra"] {
+        println!("cargo:rerun-if-changed={dir}");
+        let path = Path::new(&root).join(dir);
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        names.sort();
+        for name in names {
+            let file = path.join(&name);
+            let _ = writeln!(
+                out,
+                "    ({:?}, include_str!({:?})),",
+                format!("{dir}/{name}"),
+                file.display().to_string()
+            );
+        }
+    }
+    out.push_str("];\n");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("vectors.rs");
+    if let Err(e) = std::fs::write(&dest, out) {
+        println!("cargo:warning=cannot write {}: {e}", dest.display());
+    }
+}
