@@ -183,6 +183,29 @@ function reportListenerError(e) {
   });
 }
 
+/**
+ * Per feature, the last period Dates made (anchor, start, end from output slots 4-6),
+ * replaced only when their instant changes, so that a check within one period makes no
+ * Date at all.
+ */
+function refreshPeriodDates(entry, out) {
+  let ms = out[4];
+  if (entry.anchorMs !== ms) {
+    entry.anchorMs = ms;
+    entry.anchor = new ReadOnlyDate(ms);
+  }
+  ms = out[5];
+  if (entry.startMs !== ms) {
+    entry.startMs = ms;
+    entry.start = new ReadOnlyDate(ms);
+  }
+  ms = out[6];
+  if (entry.endMs !== ms) {
+    entry.endMs = ms;
+    entry.end = new ReadOnlyDate(ms);
+  }
+}
+
 /** Evaluates one customer's entitlements locally from its snapshot. */
 export class EntitlementsClient {
   #engine = null;
@@ -308,21 +331,7 @@ export class EntitlementsClient {
     if ((flags & (SHAPE | REASON_MASK)) !== METERED_PERIOD || period === 0) return this.#build(featureId, entry, flags, fallback);
     let out = this.#view;
     if (out === null || out.byteLength === 0) out = this.#out();
-    let ms = out[4];
-    if (entry.anchorMs !== ms) {
-      entry.anchorMs = ms;
-      entry.anchor = new ReadOnlyDate(ms);
-    }
-    ms = out[5];
-    if (entry.startMs !== ms) {
-      entry.startMs = ms;
-      entry.start = new ReadOnlyDate(ms);
-    }
-    ms = out[6];
-    if (entry.endMs !== ms) {
-      entry.endMs = ms;
-      entry.end = new ReadOnlyDate(ms);
-    }
+    refreshPeriodDates(entry, out);
     return {
       hasAccess: (flags & HAS_ACCESS) !== 0,
       isFallback: false,
@@ -417,21 +426,7 @@ export class EntitlementsClient {
         if (period === 0) break;
         let out = this.#view;
         if (out === null || out.byteLength === 0) out = this.#out();
-        let ms = out[4];
-        if (entry.anchorMs !== ms) {
-          entry.anchorMs = ms;
-          entry.anchor = new ReadOnlyDate(ms);
-        }
-        ms = out[5];
-        if (entry.startMs !== ms) {
-          entry.startMs = ms;
-          entry.start = new ReadOnlyDate(ms);
-        }
-        ms = out[6];
-        if (entry.endMs !== ms) {
-          entry.endMs = ms;
-          entry.end = new ReadOnlyDate(ms);
-        }
+        refreshPeriodDates(entry, out);
         if ((flags & REASON_MASK) === 0) {
           return {
             hasAccess: (flags & HAS_ACCESS) !== 0,
