@@ -1,0 +1,94 @@
+// Every vector (tests/vectors, tests/vectors-extra, EXTRA_VECTORS) through the Worker on
+// workerd: the catalog is PUT to KV, each case's customer to its Durable Object, its usage
+// reported with POST /v1/usage (`set`, at the usage's `periodStart`, or at the case's `now`
+// when it has none, so it counts in the period in force then), and the snapshot the Worker
+// serves is evaluated at the case's `now` by the npm package. Rejection vectors must be
+// rejected by the API with the same error code (422), storing nothing.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, client, DEV_KEY, uniqueId } from "./helpers.mjs";
+// The npm package from pkg/ (scripts/test-worker.sh builds it when missing) and the
+// vector helpers of its Node tests.
+import { vectors, mismatch, EntitlementsClient } from "../node/load.mjs";
+
+let w, api;
+before(async () => {
+  w = await startWorker();
+  api = client(w.url, DEV_KEY);
+});
+after(async () => {
+  await w?.stop();
+});
+
+function check(c, bytes) {
+  const live = new EntitlementsClient({ now: () => new Date(c.now) });
+  assert.equal(live.applySnapshot(bytes), true);
+  const method = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement" }[c.check.kind] ?? "getMeteredEntitlement";
+  const options = {};
+  if (c.check.requestedUsage != null) options.requestedUsage = c.check.requestedUsage;
+  if (c.check.fallback != null) options.fallback = c.check.fallback;
+  return live[method]({ featureId: c.check.featureId, options });
+}
+
+/** PUTs the customer of a vector under a new id (usage left out) and reports its usage. */
+async function putCustomer(v, at) {
+  const id = uniqueId("vec");
+  const { usage = [], ...state } = v.customer;
+  const put = await api.put(`/v1/customers/${id}`, { ...state, id });
+  if (put.status !== 201) return { id, put };
+  for (const u of usage) {
+    const r = await api.post("/v1/usage", {
+      customerId: id,
+      featureId: u.featureId,
+      value: u.currentUsage,
+      updateBehavior: "set",
+      timestamp: u.periodStart ?? at,
+    });
+    assert.equal(r.status, 200, `usage of ${u.featureId}: ${JSON.stringify(r.body)}`);
+  }
+  return { id, put };
+}
+
+const all = vectors();
+test("there are vectors", () => assert.ok(all.length > 0));
+
+for (const { file, vector: v } of all) {
+  test(`worker: ${file}: ${v.description}`, async (t) => {
+    if (v.expectError) {
+      const cat = await api.put("/v1/catalog", v.catalog);
+      if (cat.status === 422) {
+        assert.equal(cat.body.error.code, v.expectError.code, JSON.stringify(cat.body));
+        return;
+      }
+      assert.equal(cat.status, 200, JSON.stringify(cat.body));
+      assert.ok(v.customer, `expected ${v.expectError.code}, the catalog was accepted`);
+      const { id, put } = await putCustomer(v, new Date().toISOString());
+      assert.equal(put.status, 422, JSON.stringify(put.body));
+      assert.equal(put.body.error.code, v.expectError.code, JSON.stringify(put.body));
+      const stored = await api.get(`/v1/customers/${id}`);
+      assert.equal(stored.status, 404, "a rejected customer is not stored");
+      return;
+    }
+    const cat = await api.put("/v1/catalog", v.catalog);
+    assert.equal(cat.status, 200, JSON.stringify(cat.body));
+    for (const c of v.cases ?? []) {
+      await t.test(c.description ?? c.check.featureId, async () => {
+        if (!v.customer) {
+          // A server-side check of an unknown customer.
+          const r = await api.post("/v1/check", { customerId: uniqueId("nobody"), featureId: c.check.featureId });
+          assert.equal(r.status, 200);
+          const m = mismatch(c.expect, r.body);
+          assert.equal(m, null, `${m}\n got ${JSON.stringify(r.body)}`);
+          return;
+        }
+        const { id, put } = await putCustomer(v, c.now);
+        assert.equal(put.status, 201, JSON.stringify(put.body));
+        const snap = await api.get(`/v1/customers/${id}/snapshot`);
+        assert.equal(snap.status, 200);
+        const got = check(c, snap.body);
+        const m = mismatch(c.expect, got);
+        assert.equal(m, null, `${m}\n got ${JSON.stringify(got)}`);
+      });
+    }
+  });
+}
