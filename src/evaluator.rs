@@ -29,6 +29,7 @@ impl Evaluator {
     }
 
     /// The resolution at `now`, from the cache when it still covers `now`.
+    #[inline]
     pub fn resolution(&mut self, now: Timestamp) -> &Resolution {
         // Checked in place: moving the cached resolution out and back in costs two
         // copies of it on every check (measurable in the wasm build).

@@ -76,6 +76,7 @@ pub struct Resolution {
 
 impl Resolution {
     /// Whether this resolution is still right at `now`.
+    #[inline]
     pub fn covers(&self, now: Timestamp) -> bool {
         self.valid_from <= now && self.valid_until.is_none_or(|u| now < u)
     }

@@ -54,6 +54,7 @@ impl Timestamp {
     }
 
     /// The instant for a JS `Date.now()`-style float; `None` when not finite or out of range.
+    #[inline]
     pub fn from_millis_f64(ms: f64) -> Option<Timestamp> {
         if !ms.is_finite() {
             return None;

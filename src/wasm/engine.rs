@@ -254,50 +254,64 @@ impl RawEngine {
     }
 }
 
-/// Packs a decision into flags and output slots.
+/// Packs a decision into flags and output slots. The reason and period codes are the
+/// enums' positions (+ 1), which are those of [`REASONS`] and [`PERIODS`] (tested).
+#[inline]
 fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
-    let mut f = 0;
-    if d.has_access {
-        f |= flag::HAS_ACCESS;
-    }
-    if d.is_fallback {
-        f |= flag::IS_FALLBACK;
-    }
-    if d.feature.is_some() {
-        f |= flag::FEATURE;
-    }
+    let mut f = u32::from(d.has_access)
+        | u32::from(d.is_fallback) << 1
+        | u32::from(d.feature.is_some()) << 2;
     if let Some(r) = d.access_denied_reason {
-        let code = REASONS
-            .iter()
-            .position(|x| *x == r)
-            .map_or(0, |i| i as u32 + 1);
-        f |= code << flag::REASON_SHIFT;
+        f |= (r as u32 + 1) << flag::REASON_SHIFT;
     }
     if let Some(u) = d.is_unlimited {
         f |= (2 | u32::from(u)) << flag::UNLIMITED_SHIFT;
     }
-    let mut slot = |bit: u32, i: usize, v: Option<f64>| {
-        if let Some(v) = v {
-            f |= bit;
-            if let Some(s) = out.get_mut(i) {
-                *s = v;
-            }
-        }
-    };
-    let ms = |t: Option<Timestamp>| t.map(|t| t.as_millis() as f64);
-    slot(flag::VALUE, 0, d.value);
-    slot(flag::USAGE_LIMIT, 1, d.usage_limit);
-    slot(flag::CURRENT_USAGE, 2, d.current_usage);
-    slot(flag::REQUESTED_USAGE, 3, d.requested_usage);
-    slot(flag::ANCHOR, 4, ms(d.usage_period_anchor));
-    slot(flag::START, 5, ms(d.usage_period_start));
-    slot(flag::END, 6, ms(d.usage_period_end));
+    if let Some(v) = d.value {
+        f |= flag::VALUE;
+        out[0] = v;
+    }
+    if let Some(v) = d.usage_limit {
+        f |= flag::USAGE_LIMIT;
+        out[1] = v;
+    }
+    if let Some(v) = d.current_usage {
+        f |= flag::CURRENT_USAGE;
+        out[2] = v;
+    }
+    if let Some(v) = d.requested_usage {
+        f |= flag::REQUESTED_USAGE;
+        out[3] = v;
+    }
+    if let Some(t) = d.usage_period_anchor {
+        f |= flag::ANCHOR;
+        out[4] = t.as_millis() as f64;
+    }
+    if let Some(t) = d.usage_period_start {
+        f |= flag::START;
+        out[5] = t.as_millis() as f64;
+    }
+    if let Some(t) = d.usage_period_end {
+        f |= flag::END;
+        out[6] = t.as_millis() as f64;
+    }
     if let Some(p) = d.reset_period {
-        let code = PERIODS
-            .iter()
-            .position(|x| *x == p)
-            .map_or(0, |i| i as u32 + 1);
-        f |= code << flag::PERIOD_SHIFT;
+        f |= (p as u32 + 1) << flag::PERIOD_SHIFT;
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_enum_positions() {
+        for (i, r) in REASONS.iter().enumerate() {
+            assert_eq!(*r as usize, i);
+        }
+        for (i, p) in PERIODS.iter().enumerate() {
+            assert_eq!(*p as usize, i);
+        }
+    }
 }
