@@ -161,6 +161,13 @@ pub struct CustomerState {
 }
 
 impl CustomerState {
+    /// The state as JSON in camelCase, dates as RFC 3339 strings, absent fields left out.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        crate::json::strip_nulls(&mut value);
+        value
+    }
+
     /// Parses a customer state from JSON (shape only; see [`validate`] for the rules).
     pub fn from_json(json: &str) -> Result<CustomerState> {
         crate::json::customer(json)

@@ -347,3 +347,16 @@ fn nested(depth: u32) -> Step<u32> {
 // proptest is a native-only dev-dependency.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+
+/// Removes `null` members of every object, so that absent fields are absent in the JSON
+/// this crate writes (snapshots, customer states).
+pub(crate) fn strip_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}

@@ -315,7 +315,7 @@ impl Snapshot {
         let features = self.prepared.features();
         let content = self.content(|f| features.at(f).map_or("", |f| f.id.as_str()));
         let mut value = serde_json::to_value(content).unwrap_or(serde_json::Value::Null);
-        strip_nulls(&mut value);
+        crate::json::strip_nulls(&mut value);
         if let serde_json::Value::Object(map) = &mut value {
             map.insert("formatVersion".into(), FORMAT_VERSION.into());
         }
@@ -614,18 +614,6 @@ fn used_packages(
         })
         .collect();
     (plans, addons)
-}
-
-/// Removes `null` members of every object, so that absent fields are absent.
-fn strip_nulls(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(strip_nulls);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -217,10 +217,7 @@ impl CustomerObject {
                 "customer_not_found",
                 "customer does not exist in this environment",
             )),
-            Some(stored) => json_ok(
-                200,
-                &serde_json::to_value(&stored.state).unwrap_or(Value::Null),
-            ),
+            Some(stored) => json_ok(200, &stored.state.to_json()),
         }
     }
 
@@ -250,7 +247,7 @@ impl CustomerObject {
             mem.customer = None;
             return Err(e);
         }
-        let body = serde_json::to_value(prepared.state()).unwrap_or(Value::Null);
+        let body = prepared.state().to_json();
         let loaded = Loaded {
             catalog_version: cat.0,
             counter,

@@ -284,3 +284,19 @@ test("CORS: preflight answered, snapshot readable cross-origin with its ETag exp
   assert.equal(r.headers.get("access-control-expose-headers"), "etag");
   assert.match(r.headers.get("etag"), /^"\d+"$/);
 });
+
+test("GET /v1/customers/{id} leaves absent fields out (no nulls)", async () => {
+  const id = uniqueId("absent");
+  assert.equal((await api.put(`/v1/customers/${id}`, customer(id))).status, 201);
+  const r = await api.get(`/v1/customers/${id}`);
+  assert.equal(r.status, 200);
+  const nulls = [];
+  const walk = (v, path) => {
+    if (v === null) nulls.push(path);
+    else if (typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+  };
+  walk(r.body, "");
+  assert.deepEqual(nulls, [], JSON.stringify(r.body));
+  assert.equal(r.body.subscriptions[0].startDate, "2026-01-01T00:00:00Z");
+  assert.equal("endDate" in r.body.subscriptions[0], false);
+});
