@@ -362,16 +362,17 @@ export class EntitlementsClient {
   /**
    * Adds `amount` of local usage of a metered feature, counted until the next applied
    * snapshot. Returns `{ currentUsage, usagePeriodStart?, usagePeriodEnd? }`, or `null`
-   * without a snapshot. Throws `EntitlementsError` (`invalid_argument`) for a feature
-   * that is not metered or an amount that is not a finite number.
+   * without a snapshot. The core's recording rule applies (SEMANTICS section 6). Throws
+   * `EntitlementsError` (`invalid_usage`) for a feature that is not metered, an amount
+   * that is not a finite number within 2^53-1, or a counter that would pass 2^53-1.
    */
   recordUsage(featureId, amount) {
     if (this.#info === null) return null;
     if (typeof featureId !== "string") {
-      throw new EntitlementsError("invalid_argument", "`featureId` must be a string", "featureId");
+      throw new EntitlementsError("invalid_usage", "`featureId` must be a string", "featureId");
     }
-    if (typeof amount !== "number" || !Number.isFinite(amount)) {
-      throw new EntitlementsError("invalid_argument", "`amount` must be a finite number", "amount");
+    if (typeof amount !== "number") {
+      throw new EntitlementsError("invalid_usage", "`amount` must be a number", "amount");
     }
     const windowed = this.#engine.recordUsage(featureId, amount, this.#now());
     const out = this.#out();

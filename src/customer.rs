@@ -288,11 +288,11 @@ pub(crate) fn validate_features(
             continue;
         };
         if let (Some(s), Some(e)) = (p.start_date, p.expires_at) {
-            if e < s {
+            if e <= s {
                 v.push(
                     format!("{path}.expiresAt"),
                     format!(
-                        "promotion of `{}`: expiresAt is before startDate",
+                        "promotion of `{}`: expiresAt is not after startDate",
                         p.feature_id
                     ),
                 );

@@ -174,9 +174,16 @@ pub struct Decision<'a> {
 }
 
 /// Integral numbers as JSON integers (`1000`, not `1000.0`).
+pub(crate) fn number_value<S: Serializer>(n: &f64, s: S) -> Result<S::Ok, S::Error> {
+    number(&Some(*n), s)
+}
+
+/// Integral numbers as JSON integers (`1000`, not `1000.0`).
 fn number<S: Serializer>(n: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     match *n {
-        Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => s.serialize_i64(x as i64),
+        Some(x) if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_991.0 => {
+            s.serialize_i64(x as i64)
+        }
         Some(x) => s.serialize_f64(x),
         None => s.serialize_none(),
     }

@@ -20,8 +20,14 @@ pub enum ErrorCode {
     InvalidSnapshot,
     /// A snapshot written by a newer (or unknown) format version.
     UnsupportedSnapshotVersion,
-    /// An argument of a call is invalid (a bad `now`, a negative `requestedUsage`...).
+    /// An argument of a call is invalid (a bad `now`, a bad snapshot option...).
     InvalidArgument,
+    /// A usage report or consume breaks a rule of SEMANTICS section 6 (an unknown or
+    /// unmetered feature, a value out of bounds, a timestamp too far ahead...).
+    InvalidUsage,
+    /// An idempotency key remembered from the last 24 hours came back with another
+    /// payload (SEMANTICS section 6).
+    IdempotencyConflict,
 }
 
 impl ErrorCode {
@@ -33,6 +39,8 @@ impl ErrorCode {
             ErrorCode::InvalidSnapshot => "invalid_snapshot",
             ErrorCode::UnsupportedSnapshotVersion => "unsupported_snapshot_version",
             ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::InvalidUsage => "invalid_usage",
+            ErrorCode::IdempotencyConflict => "idempotency_conflict",
         }
     }
 }

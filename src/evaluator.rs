@@ -2,8 +2,7 @@
 //! for as long as it stays right, so that a check is a hash lookup and a comparison.
 
 use crate::decide::{decide, decide_idx, Check, Decision};
-use crate::error::Result;
-use crate::resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
+use crate::resolve::{Prepared, Resolution};
 use crate::time::Timestamp;
 
 /// A prepared customer plus the resolution in force, recomputed only when `now` leaves
@@ -91,17 +90,11 @@ impl Evaluator {
             .collect()
     }
 
-    /// Records usage (see [`Prepared::record_usage`]) and drops the cached resolution.
-    pub fn record_usage(
-        &mut self,
-        feature_id: &str,
-        value: f64,
-        update: UsageUpdate,
-        at: Timestamp,
-    ) -> Result<UsageReport> {
-        let report = self.prepared.record_usage(feature_id, value, update, at)?;
+    /// The prepared customer, to change (the write path of [`crate::usage`]); drops the
+    /// cached resolution.
+    pub(crate) fn prepared_mut(&mut self) -> &mut Prepared {
         self.cache = None;
-        Ok(report)
+        &mut self.prepared
     }
 }
 
@@ -185,8 +178,12 @@ mod tests {
         let mut e = evaluator(false);
         let now = ts("2026-01-01T02:15:00Z");
         assert!(e.check(now, &metered(1.0)).has_access);
-        e.record_usage("calls", 1.0, UsageUpdate::Delta, now)
-            .unwrap();
+        let report = crate::usage::ReportInput::new("calls", 1.0, crate::usage::UsageUpdate::Delta);
+        let (answers, _) =
+            crate::usage::Ledger::new(&mut e, &crate::usage::MemoryStore::new(), now)
+                .report(&[report])
+                .unwrap();
+        assert_eq!(answers[0]["currentUsage"], 10);
         let d = e.check(now, &metered(1.0));
         assert_eq!(d.current_usage, Some(10.0));
         assert_eq!(

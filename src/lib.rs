@@ -40,6 +40,8 @@
 //! - [`snapshot`]: snapshot build, binary and JSON forms.
 //! - [`error`]: the error type with stable codes.
 //! - `json` (private): the JSON reader every face parses catalogs and customers with.
+//! - [`usage`]: recording usage (section 6): the counter rule, history, idempotency,
+//!   the atomic write of reports and consumes.
 //! - [`time`]: UTC instants and RFC 3339.
 //!
 //! ## Cargo features
@@ -64,6 +66,7 @@ pub mod period;
 pub mod resolve;
 pub mod snapshot;
 pub mod time;
+pub mod usage;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 #[cfg(feature = "worker")]
@@ -76,6 +79,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use evaluator::Evaluator;
 pub use features::FeatureTable;
 pub use metadata::Metadata;
-pub use resolve::{Prepared, Resolution, UsageReport, UsageUpdate};
+pub use resolve::{Prepared, Resolution, UsageEntry};
 pub use snapshot::{BuildOptions, Decoder, Snapshot, SnapshotInfo};
 pub use time::Timestamp;
+pub use usage::{Ledger, LedgerStore, UsageUpdate};

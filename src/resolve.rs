@@ -13,10 +13,8 @@ use crate::catalog::ValidCatalog;
 use crate::customer::{self, CustomerState, PromotionTerms};
 use crate::entitlement::{Amount, Behavior, Terms};
 use crate::features::{FeatureIdx, FeatureTable};
-use serde::{Deserialize, Serialize};
 
-use crate::catalog::FeatureType;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 use crate::period::{window, Window};
 use crate::time::Timestamp;
 
@@ -31,10 +29,12 @@ struct SubscriptionTerms {
     terms: Vec<(FeatureIdx, Terms)>,
 }
 
-/// Usage of one metered feature.
+/// The stored counter of one metered feature (SEMANTICS section 2, `usage`).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct UsageEntry {
+pub struct UsageEntry {
+    /// Usage counted (calls, seats...).
     pub current: f64,
+    /// The start of the window of its last write, or that write's instant without one.
     pub period_start: Option<Timestamp>,
 }
 
@@ -273,113 +273,63 @@ impl Prepared {
         }
     }
 
-    /// Records usage of a metered feature reported at `at` (SEMANTICS section 4): the
-    /// counter is kept for the period in force at `at`. `Delta` adds to what counts in
-    /// that period (usage of an earlier period counts 0 and is dropped); `Set` replaces
-    /// it. The result never goes below 0. A report for a period that ended before the
-    /// one already counted is acknowledged without changing the counter.
-    pub fn record_usage(
-        &mut self,
-        feature_id: &str,
-        value: f64,
-        update: UsageUpdate,
-        at: Timestamp,
-    ) -> Result<UsageReport> {
-        let bad = |m: String| Error::new(ErrorCode::InvalidArgument, "featureId", m);
-        let idx = self
-            .features
-            .idx(feature_id)
-            .ok_or_else(|| bad(format!("unknown feature `{feature_id}`")))?;
-        if self
-            .features
-            .at(idx)
-            .is_none_or(|f| f.feature_type != FeatureType::Metered)
-        {
-            return Err(bad(format!("feature `{feature_id}` is not metered")));
-        }
-        if !value.is_finite() {
-            return Err(Error::new(
-                ErrorCode::InvalidArgument,
-                "value",
-                format!("usage value of `{feature_id}` is not a finite number"),
-            ));
-        }
-        let resolution = self.resolve(at);
-        let eff = resolution.effective.get(idx as usize).copied().flatten();
-        let (counted, window) = match eff {
-            Some(e) => (e.usage, e.window),
-            None => (
-                resolution
-                    .raw_usage
-                    .get(idx as usize)
-                    .copied()
-                    .unwrap_or(0.0),
-                None,
-            ),
-        };
-        let stored = self.usage.get(idx as usize).copied().flatten();
-        let late = matches!(
-            (window, stored.and_then(|u| u.period_start)),
-            (Some(w), Some(ps)) if w.start < ps
-        );
-        if late {
-            return Ok(UsageReport {
-                current_usage: stored.map_or(0.0, |u| u.current),
-                window,
-            });
-        }
-        let current = match update {
-            UsageUpdate::Delta => counted + value,
-            UsageUpdate::Set => value,
-        }
-        .max(0.0);
-        let period_start = window.map(|w| w.start);
-        if let Some(slot) = self.usage.get_mut(idx as usize) {
-            *slot = Some(UsageEntry {
-                current,
-                period_start,
-            });
-        }
-        match self
-            .state
+    /// The stored counter of the feature at `idx`, if any.
+    pub fn usage_entry(&self, idx: FeatureIdx) -> Option<UsageEntry> {
+        self.usage.get(idx as usize).copied().flatten()
+    }
+
+    /// The stored counter of the feature at `idx` in its state form.
+    pub(crate) fn usage_of(&self, idx: FeatureIdx) -> Option<customer::Usage> {
+        let id = &self.features.at(idx)?.id;
+        self.state
             .usage
-            .iter_mut()
-            .find(|u| u.feature_id == feature_id)
-        {
+            .iter()
+            .find(|u| u.feature_id == *id)
+            .cloned()
+    }
+
+    /// Replaces the counter of the feature at `idx` (SEMANTICS section 6 decides how:
+    /// see [`crate::usage`]).
+    pub(crate) fn set_usage_entry(&mut self, idx: FeatureIdx, entry: UsageEntry) {
+        let Some(id) = self.features.at(idx).map(|f| f.id.clone()) else {
+            return;
+        };
+        if let Some(slot) = self.usage.get_mut(idx as usize) {
+            *slot = Some(entry);
+        }
+        match self.state.usage.iter_mut().find(|u| u.feature_id == id) {
             Some(u) => {
-                u.current_usage = current;
-                u.period_start = period_start;
+                u.current_usage = entry.current;
+                u.period_start = entry.period_start;
             }
             None => self.state.usage.push(customer::Usage {
-                feature_id: feature_id.to_string(),
-                current_usage: current,
-                period_start,
+                feature_id: id,
+                current_usage: entry.current,
+                period_start: entry.period_start,
             }),
         }
-        Ok(UsageReport {
-            current_usage: current,
-            window,
-        })
+    }
+
+    /// The counters as they are, to restore when a write is rejected.
+    pub(crate) fn usage_checkpoint(&self) -> UsageCheckpoint {
+        UsageCheckpoint {
+            by_feature: self.usage.clone(),
+            state: self.state.usage.clone(),
+        }
+    }
+
+    /// Puts back the counters of a checkpoint.
+    pub(crate) fn restore_usage(&mut self, checkpoint: UsageCheckpoint) {
+        self.usage = checkpoint.by_feature;
+        self.state.usage = checkpoint.state;
     }
 }
 
-/// How a usage report changes the counter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum UsageUpdate {
-    /// Add the value (negative values subtract, never below 0).
-    Delta,
-    /// Replace the counter with the value.
-    Set,
-}
-
-/// The counter after a usage report.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct UsageReport {
-    /// Usage counted in the current period.
-    pub current_usage: f64,
-    /// The period it is counted in, for a metered entitlement with a reset period.
-    pub window: Option<Window>,
+/// The counters of a prepared customer at one moment.
+#[derive(Clone, Debug)]
+pub(crate) struct UsageCheckpoint {
+    by_feature: Vec<Option<UsageEntry>>,
+    state: Vec<customer::Usage>,
 }
 
 /// Section 3.2: a subscription's plan, then its add-ons, per feature.
@@ -437,9 +387,9 @@ fn combine_plan_and_addons(
     let mut out = plan_terms.to_vec();
     for (f, a) in acc {
         let plan = plan_terms.iter().find(|(pf, _)| *pf == f).map(|(_, t)| *t);
-        // `isUnlimited` on any of them makes the result unlimited.
+        // An override replaces the plan's amount, an unlimited one included; the result
+        // is unlimited when an add-on's is, or the plan's is and nothing overrides it.
         let base = match (a.largest_override, plan) {
-            (_, Some(p)) if p.amount == Amount::Unlimited => Amount::Unlimited,
             (Some(o), _) => o,
             (None, Some(p)) => p.amount,
             (None, None) => Amount::Limited(0.0),
@@ -492,98 +442,6 @@ mod tests {
         )
         .unwrap();
         Prepared::new(&catalog, state).unwrap()
-    }
-
-    fn counted(p: &Prepared, feature: &str, at: &str) -> f64 {
-        let idx = p.features().idx(feature).unwrap() as usize;
-        p.resolve(ts(at)).effective[idx].unwrap().usage
-    }
-
-    #[test]
-    fn delta_accumulates_within_a_period_and_restarts_in_the_next() {
-        let mut p = prepared();
-        let r = p
-            .record_usage(
-                "calls",
-                30.0,
-                UsageUpdate::Delta,
-                ts("2026-03-01T10:00:00Z"),
-            )
-            .unwrap();
-        assert_eq!(r.current_usage, 30.0);
-        assert_eq!(r.window.unwrap().start, ts("2026-03-01T00:00:00Z"));
-        p.record_usage(
-            "calls",
-            12.0,
-            UsageUpdate::Delta,
-            ts("2026-03-01T23:59:59Z"),
-        )
-        .unwrap();
-        assert_eq!(counted(&p, "calls", "2026-03-01T12:00:00Z"), 42.0);
-        // The next day the period rolled over: the old usage counts 0 and a delta starts afresh.
-        assert_eq!(counted(&p, "calls", "2026-03-02T00:00:00Z"), 0.0);
-        let r = p
-            .record_usage("calls", 5.0, UsageUpdate::Delta, ts("2026-03-02T08:00:00Z"))
-            .unwrap();
-        assert_eq!(r.current_usage, 5.0);
-        assert_eq!(
-            p.state().usage[0].period_start,
-            Some(ts("2026-03-02T00:00:00Z"))
-        );
-    }
-
-    #[test]
-    fn a_late_report_for_a_closed_period_does_not_touch_the_current_counter() {
-        let mut p = prepared();
-        p.record_usage("calls", 7.0, UsageUpdate::Delta, ts("2026-03-02T08:00:00Z"))
-            .unwrap();
-        let r = p
-            .record_usage(
-                "calls",
-                50.0,
-                UsageUpdate::Delta,
-                ts("2026-03-01T08:00:00Z"),
-            )
-            .unwrap();
-        assert_eq!(r.current_usage, 7.0);
-        assert_eq!(counted(&p, "calls", "2026-03-02T09:00:00Z"), 7.0);
-    }
-
-    #[test]
-    fn set_replaces_and_never_goes_below_zero() {
-        let mut p = prepared();
-        p.record_usage("seats", 3.0, UsageUpdate::Set, ts("2026-03-01T00:00:00Z"))
-            .unwrap();
-        let r = p
-            .record_usage(
-                "seats",
-                -10.0,
-                UsageUpdate::Delta,
-                ts("2026-03-05T00:00:00Z"),
-            )
-            .unwrap();
-        assert_eq!(r.current_usage, 0.0);
-        assert_eq!(r.window, None, "fluctuating meters have no period");
-        let r = p
-            .record_usage("seats", 4.0, UsageUpdate::Set, ts("2027-01-01T00:00:00Z"))
-            .unwrap();
-        assert_eq!(r.current_usage, 4.0);
-    }
-
-    #[test]
-    fn usage_of_unknown_or_unmetered_features_is_an_invalid_argument() {
-        let mut p = prepared();
-        let now = ts("2026-03-01T00:00:00Z");
-        for (feature, value) in [("nope", 1.0), ("sso", 1.0), ("calls", f64::NAN)] {
-            let err = p
-                .record_usage(feature, value, UsageUpdate::Delta, now)
-                .unwrap_err();
-            assert_eq!(err.code, crate::ErrorCode::InvalidArgument, "{feature}");
-        }
-        assert!(
-            p.state().usage.is_empty(),
-            "a rejected report stores nothing"
-        );
     }
 
     #[test]

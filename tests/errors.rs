@@ -3,9 +3,10 @@
 //! first (SEMANTICS sections 1-2; API: "422 with every error on an invalid one").
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use edge_entitlements::resolve::UsageUpdate;
+use edge_entitlements::usage::{LedgerError, MemoryStore, ReportInput};
 use edge_entitlements::{
-    BuildOptions, CustomerState, Error, Prepared, Snapshot, Timestamp, ValidCatalog,
+    BuildOptions, CustomerState, Error, Evaluator, Ledger, Prepared, Snapshot, Timestamp,
+    ValidCatalog,
 };
 use serde_json::{json, Value};
 
@@ -618,24 +619,72 @@ fn a_snapshot_json_with_a_bad_field_names_it() {
 }
 
 #[test]
-fn usage_argument_errors() {
+fn usage_errors_name_the_item_and_field_and_change_nothing() {
     let catalog = ValidCatalog::from_json(&base_catalog().to_string()).unwrap();
     let state = CustomerState::from_json(
         &json!({"id": "acme", "subscriptions": [sub("s1", "pro", json!([]))]}).to_string(),
     )
     .unwrap();
-    let mut p = Prepared::new(&catalog, state).unwrap();
+    let mut eval = Evaluator::new(Prepared::new(&catalog, state).unwrap());
+    let store = MemoryStore::new();
     let now = Timestamp::parse("2026-03-01T00:00:00Z").unwrap();
-    let e = p
-        .record_usage("ghost", 1.0, UsageUpdate::Delta, now)
-        .unwrap_err();
-    assert_violation(&e, "invalid_argument", "featureId", &["`ghost`"]);
-    let e = p
-        .record_usage("sso", 1.0, UsageUpdate::Delta, now)
-        .unwrap_err();
-    assert_violation(&e, "invalid_argument", "featureId", &["`sso`", "metered"]);
-    let e = p
-        .record_usage("api-calls", f64::NAN, UsageUpdate::Set, now)
-        .unwrap_err();
-    assert_violation(&e, "invalid_argument", "value", &["`api-calls`"]);
+    let good = json!({"featureId": "api-calls", "value": 5});
+    for (bad, path, words) in [
+        (
+            json!({"featureId": "ghost", "value": 1}),
+            "[1].featureId",
+            &["`ghost`"][..],
+        ),
+        (
+            json!({"featureId": "sso", "value": 1}),
+            "[1].featureId",
+            &["`sso`", "metered"],
+        ),
+        (
+            json!({"featureId": "api-calls", "value": 1e308}),
+            "[1].value",
+            &["2^53-1"],
+        ),
+        (
+            json!({"featureId": "api-calls", "value": 1, "timestamp": "2026-03-01T00:05:01Z"}),
+            "[1].timestamp",
+            &["300 s"],
+        ),
+    ] {
+        let items: Vec<ReportInput> = [&good, &bad]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ReportInput::from_json(v, &format!("[{i}].")).unwrap())
+            .collect();
+        let before = eval.prepared().state().clone();
+        match Ledger::new(&mut eval, &store, now).report(&items) {
+            Err(LedgerError::Rejected(e)) => assert_violation(&e, "invalid_usage", path, words),
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        assert_eq!(
+            eval.prepared().state(),
+            &before,
+            "a rejected batch stores nothing, the good item included"
+        );
+    }
+}
+
+#[test]
+fn a_promotion_must_expire_after_it_starts() {
+    // SEMANTICS section 2: an `expiresAt` not after `startDate` is an invalid customer
+    // state; equal instants included (the promotion would never be in force).
+    for expires in ["2026-03-01T00:00:00Z", "2026-02-28T23:59:59.999Z"] {
+        let e = customer_err(&json!({"id": "acme", "promotionalEntitlements": [
+            {"featureId": "sso", "startDate": "2026-03-01T00:00:00Z", "expiresAt": expires}]}));
+        assert_violation(
+            &e,
+            "invalid_customer",
+            "promotionalEntitlements[0].expiresAt",
+            &["`sso`", "not after startDate"],
+        );
+    }
+    let ok = json!({"id": "acme", "promotionalEntitlements": [
+        {"featureId": "sso", "startDate": "2026-03-01T00:00:00Z", "expiresAt": "2026-03-01T00:00:00.001Z"}]});
+    let catalog = ValidCatalog::from_json(&base_catalog().to_string()).unwrap();
+    Prepared::new(&catalog, CustomerState::from_json(&ok.to_string()).unwrap()).unwrap();
 }

@@ -11,14 +11,18 @@ fn inputs(target: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/regressions")
         .join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{} cannot be read: {e}", dir.display()));
     let mut files: Vec<_> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
         .collect();
     files.sort();
+    assert!(
+        !files.is_empty(),
+        "no regression inputs in {}",
+        dir.display()
+    );
     files
         .into_iter()
         .map(|p| std::fs::read(p).unwrap())
@@ -27,17 +31,28 @@ fn inputs(target: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn snapshot_decode_regressions_are_errors_or_snapshots() {
+    let (mut decoded, mut refused) = (0, 0);
     for input in inputs("snapshot_decode") {
-        if let Ok(s) = Snapshot::decode(&input) {
-            // Whatever decodes must re-encode to something that decodes the same way.
-            let again = Snapshot::decode(&s.encode()).unwrap();
-            assert_eq!(again.info(), s.info());
+        match Snapshot::decode(&input) {
+            Ok(s) => {
+                // Whatever decodes must re-encode to something that decodes the same way.
+                let again = Snapshot::decode(&s.encode()).unwrap();
+                assert_eq!(again.info(), s.info());
+                decoded += 1;
+            }
+            Err(_) => refused += 1,
         }
     }
+    // The kept inputs hold valid snapshots and broken ones: both paths must be reached.
+    assert!(
+        decoded > 0 && refused > 0,
+        "{decoded} decoded, {refused} refused"
+    );
 }
 
 #[test]
 fn catalog_json_regressions_never_panic() {
+    let mut built = 0;
     for input in inputs("catalog_json") {
         let Ok(text) = std::str::from_utf8(&input) else {
             continue;
@@ -57,6 +72,8 @@ fn catalog_json_regressions_never_panic() {
         };
         if let Ok(snapshot) = Snapshot::build(&catalog, customer, opts) {
             Snapshot::decode(&snapshot.encode()).unwrap();
+            built += 1;
         }
     }
+    assert!(built > 0, "no kept input reached the snapshot build");
 }

@@ -16,6 +16,10 @@ use edge_entitlements::{
 };
 use serde_json::Value;
 
+#[path = "common/matcher.rs"]
+mod matcher;
+use matcher::matches;
+
 fn vector_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut dirs = vec![root.join("tests/vectors"), root.join("tests/vectors-extra")];
@@ -24,9 +28,6 @@ fn vector_files() -> Vec<PathBuf> {
     }
     let mut files = Vec::new();
     for dir in dirs {
-        if !dir.exists() && !dir.ends_with("tests/vectors") {
-            continue;
-        }
         let mut found: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
@@ -36,24 +37,6 @@ fn vector_files() -> Vec<PathBuf> {
         files.extend(found);
     }
     files
-}
-
-/// `actual` matches `expected` when every member of `expected` matches: `null` means
-/// absent, numbers compare numerically, RFC 3339 strings compare as instants.
-fn matches(expected: &Value, actual: Option<&Value>) -> bool {
-    match (expected, actual) {
-        (Value::Null, None | Some(Value::Null)) => true,
-        (Value::Null, Some(_)) | (_, None) => false,
-        (Value::Object(e), Some(Value::Object(a))) => e.iter().all(|(k, ev)| matches(ev, a.get(k))),
-        (Value::Number(e), Some(Value::Number(a))) => e.as_f64() == a.as_f64(),
-        (Value::String(e), Some(Value::String(a))) => {
-            match (Timestamp::parse(e), Timestamp::parse(a)) {
-                (Some(x), Some(y)) => x == y,
-                _ => e == a,
-            }
-        }
-        (e, Some(a)) => e == a,
-    }
 }
 
 fn check_error(err: &Error, expected: &Value) -> Result<(), String> {
@@ -250,13 +233,29 @@ fn spec_vectors() {
 
 #[test]
 fn shared_vectors_are_copied_unchanged() {
-    // Keeps tests/vectors/ identical to the contract when the shared folder is present.
+    // Keeps tests/vectors/ identical to the contract, file for file, both ways.
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/vectors");
-    let Ok(entries) = std::fs::read_dir(&shared) else {
-        eprintln!("skipping: {} not present", shared.display());
-        return;
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let names = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{} cannot be read ({e}): the contract's vectors must sit beside the project",
+                    dir.display()
+                )
+            })
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        v.sort();
+        v
     };
-    for entry in entries {
+    assert_eq!(
+        names(&ours),
+        names(&shared),
+        "tests/vectors/ must hold exactly the shared vectors"
+    );
+    for entry in std::fs::read_dir(&shared).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "json") {
             let ours = Path::new(env!("CARGO_MANIFEST_DIR"))

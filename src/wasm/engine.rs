@@ -11,9 +11,9 @@ use crate::catalog::Feature;
 use crate::decide::{Check, CheckKind, Decision, DeniedReason};
 use crate::entitlement::ResetPeriod;
 use crate::evaluator::{kind_of, Evaluator};
-use crate::resolve::UsageUpdate;
 use crate::snapshot::{Decoder, SnapshotInfo};
 use crate::time::Timestamp;
+use crate::usage::{ReportInput, UsageUpdate};
 
 use super::{error, json_out};
 
@@ -219,10 +219,13 @@ impl RawEngine {
     }
 
     /// Adds `amount` of optimistic local usage of a metered feature at `now`, until the
-    /// next applied snapshot. Returns whether the usage has a period (then slots 5 and 6
-    /// hold its start and end); slot 2 holds the usage now counted. Throws
-    /// `EntitlementsError` (`invalid_argument`) for an unknown or unmetered feature or a
-    /// non-finite amount. Without a snapshot, returns `false` and sets slot 2 to NaN.
+    /// next applied snapshot, by the core's recording rule (SEMANTICS section 6: a delta
+    /// at `now`, the counter brought into the current window first). Returns whether the
+    /// usage has a period (then slots 5 and 6 hold its start and end); slot 2 holds the
+    /// usage now counted. Throws `EntitlementsError` (`invalid_usage`, path `featureId`
+    /// or `amount`) for a feature that is not metered, an amount that is not finite or
+    /// past 2^53-1, or a counter that would pass 2^53-1. Without a snapshot, returns
+    /// `false` and sets slot 2 to NaN.
     #[wasm_bindgen(js_name = recordUsage)]
     pub fn record_usage(
         &mut self,
@@ -241,16 +244,28 @@ impl RawEngine {
                 "`now` is not a valid date",
             ))
         })?;
-        let report = held
-            .eval
-            .record_usage(feature_id, amount, UsageUpdate::Delta, now)
-            .map_err(error::to_js)?;
-        self.out[2] = report.current_usage;
-        if let Some(w) = report.window {
-            self.out[5] = w.start.as_millis() as f64;
-            self.out[6] = w.end.as_millis() as f64;
+        let as_amount = |mut e: crate::Error| {
+            for v in &mut e.violations {
+                if v.path == "value" {
+                    v.path = "amount".into();
+                }
+            }
+            error::to_js(e)
+        };
+        let report = ReportInput::new(feature_id, amount, UsageUpdate::Delta)
+            .validate(held.eval.prepared().features(), now)
+            .map_err(as_amount)?;
+        let prepared = held.eval.prepared_mut();
+        let at_now = prepared.resolve(now);
+        let answer = prepared
+            .apply_report(&at_now, &report, now, "")
+            .map_err(as_amount)?;
+        self.out[2] = answer.current_usage;
+        if let (Some(start), Some(end)) = (answer.usage_period_start, answer.usage_period_end) {
+            self.out[5] = start.as_millis() as f64;
+            self.out[6] = end.as_millis() as f64;
         }
-        Ok(report.window.is_some())
+        Ok(answer.usage_period_start.is_some())
     }
 }
 
