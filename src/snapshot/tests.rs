@@ -74,7 +74,7 @@ fn valid_until_is_the_next_change_by_itself() {
 fn json_form_round_trips_and_names_features_by_id() {
     let s = build("2026-02-01T00:00:00Z");
     let json = s.to_json();
-    assert_eq!(json["formatVersion"], 1);
+    assert_eq!(json["formatVersion"], FORMAT_VERSION);
     assert_eq!(json["info"]["customerId"], "acme");
     assert_eq!(json["info"]["validUntil"], "2026-02-20T00:00:00Z");
     assert_eq!(json["granted"][0][0]["featureId"], "calls");
@@ -98,7 +98,7 @@ fn decoding_rejects_what_is_not_a_current_snapshot() {
         ErrorCode::InvalidSnapshot
     );
     let mut future = bytes.clone();
-    future[4] = 2;
+    future[4..6].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     assert_eq!(code(&future), ErrorCode::UnsupportedSnapshotVersion);
     let mut flipped = bytes.clone();
     flipped[HEADER_LEN + 3] ^= 1;
