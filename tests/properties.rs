@@ -771,7 +771,8 @@ fn every_single_bit_flip_is_an_error() {
 #[test]
 fn a_future_format_version_is_reported_as_such() {
     let mut bytes = sample_snapshot();
-    bytes[4] = 2;
+    let next = edge_entitlements::snapshot::FORMAT_VERSION + 1;
+    bytes[4..6].copy_from_slice(&next.to_le_bytes());
     let err = Snapshot::decode(&bytes).unwrap_err();
     assert_eq!(err.code.as_str(), "unsupported_snapshot_version");
     let mut foreign = bytes.clone();
