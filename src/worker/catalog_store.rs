@@ -97,3 +97,48 @@ pub async fn live_customers(kv: &KvStore, env: &str) -> ApiResult<Vec<String>> {
         }
     }
 }
+
+thread_local! {
+    /// The last catalog parsed by this isolate, per environment: `(env, version, catalog)`.
+    static PARSED: std::cell::RefCell<Vec<(String, u64, std::sync::Arc<crate::ValidCatalog>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The current catalog of `env`, validated (parsed once per version and isolate).
+/// Errors: 409 `catalog_not_found` when the environment has none.
+pub async fn current_catalog(
+    env: &worker::Env,
+    environment: &str,
+) -> ApiResult<std::sync::Arc<crate::ValidCatalog>> {
+    let kv = kv(env)?;
+    let version = current_version(&kv, environment).await?;
+    if version == 0 {
+        return Err(ApiError::new(
+            409,
+            "catalog_not_found",
+            "this environment has no catalog yet: PUT /v1/catalog first",
+        ));
+    }
+    let cached = PARSED.with(|p| {
+        p.borrow()
+            .iter()
+            .find(|(e, v, _)| e == environment && *v == version)
+            .map(|(_, _, c)| c.clone())
+    });
+    if let Some(c) = cached {
+        return Ok(c);
+    }
+    let json = get(&kv, environment, version).await?.ok_or_else(|| {
+        ApiError::internal(format!("catalog version {version} is missing from KV"))
+    })?;
+    let catalog = std::sync::Arc::new(
+        crate::ValidCatalog::from_json(&json)
+            .map_err(|e| ApiError::internal(format!("stored catalog does not validate: {e}")))?,
+    );
+    PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        p.retain(|(e, _, _)| e != environment);
+        p.push((environment.to_string(), version, catalog.clone()));
+    });
+    Ok(catalog)
+}

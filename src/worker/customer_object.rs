@@ -17,22 +17,25 @@ use worker::{
 };
 
 use super::catalog_store;
-use super::customer_store::Store;
+use super::clock;
+use super::customer_store::{storage_js, Store};
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::CustomerRef;
 use super::live;
 use super::loaded::{
-    build_snapshot, error_outcome, etag_matches, now, now_ms, prepare, record, report_json,
-    retain_metered_usage, Cat, Loaded,
+    build_snapshot, build_snapshot_at, etag_matches, prepare, retain_metered_usage,
+    snapshot_version, Cat, Loaded,
 };
-use super::protocol::{self, op, CheckItem, Outcome, UsageItem};
+use super::protocol::{self, op, CheckItem, UsageAnswers, UsageBatch};
 use crate::evaluator::kind_of;
+use crate::usage::{ConsumeInput, HistoryQuery, Ledger, LedgerError, ReportInput};
 use crate::{
-    Check, CheckKind, CustomerState, Decision, DeniedReason, Evaluator, FeatureType, Prepared,
-    Timestamp, UsageUpdate, ValidCatalog,
+    Check, CheckKind, CustomerState, Decision, DeniedReason, Evaluator, Prepared, Timestamp,
+    ValidCatalog,
 };
 
-/// Idempotency keys older than the retention are purged at most this often.
+/// Expired idempotency keys and history past retention are purged at most this often
+/// (inside a write that happens anyway).
 const PURGE_EVERY_MS: i64 = 3600 * 1000;
 
 enum Slot {
@@ -52,13 +55,15 @@ struct Memory {
 pub struct CustomerObject {
     state: State,
     env: Env,
-    store: Store,
+    /// The object's tables (an error when the storage could not be opened).
+    store: ApiResult<Store>,
     memory: RefCell<Memory>,
 }
 
 impl DurableObject for CustomerObject {
     fn new(state: State, env: Env) -> Self {
-        let store = Store::open(&state.storage());
+        let (state, storage) = storage_js(state);
+        let store = Store::open(&state, storage);
         CustomerObject {
             state,
             env,
@@ -116,30 +121,35 @@ impl DurableObject for CustomerObject {
 impl CustomerObject {
     async fn handle(&self, mut req: Request) -> ApiResult<Response> {
         let who = protocol::who(&req)?;
+        let now = clock::request_now(&self.env, &req, protocol::H_TEST_NOW)?;
         let path = req.path();
         match (req.method(), path.as_str()) {
             (Method::Get, op::STATE) => self.get_state(),
             (Method::Put, op::STATE) => {
                 let body = req.text().await?;
                 self.refresh_catalog(&who.env).await?;
-                self.put_state(&who, &body)
+                self.put_state(&who, &body, now)
             }
             (Method::Post, op::USAGE) => {
-                let items: Vec<UsageItem> = req.json().await?;
+                let batch: UsageBatch = req.json().await?;
                 self.refresh_catalog(&who.env).await?;
-                let outcomes = self.usage(&who, items)?;
-                json_ok(200, &serde_json::to_value(outcomes).unwrap_or(Value::Null))
+                let answers = self.usage(&who, &batch, now)?;
+                json_ok(200, &serde_json::to_value(answers).unwrap_or(Value::Null))
             }
             (Method::Post, op::CHECK) => {
                 let item: CheckItem = req.json().await?;
                 self.refresh_catalog(&who.env).await?;
-                json_ok(200, &self.check(&who, &item)?)
+                json_ok(200, &self.check(&who, &item, now)?)
+            }
+            (Method::Get, op::HISTORY) => {
+                let query = history_query(&req)?;
+                self.history(&who, &query, now)
             }
             (Method::Get, op::SNAPSHOT) => {
                 let header = |n: &str| req.headers().get(n).ok().flatten().unwrap_or_default();
                 let (accept, inm) = (header("accept"), header("if-none-match"));
                 self.refresh_catalog(&who.env).await?;
-                self.snapshot_response(&who, &accept, &inm)
+                self.snapshot_response(&who, &accept, &inm, now)
             }
             (Method::Get, op::LIVE) => self.live(&who).await,
             (Method::Post, op::CATALOG_CHANGED) => self.catalog_changed(&who).await,
@@ -156,8 +166,8 @@ impl CustomerObject {
             .map_err(|_| ApiError::internal("customer object memory is busy"))
     }
 
-    fn store(&self) -> &Store {
-        &self.store
+    fn store(&self) -> ApiResult<&Store> {
+        self.store.as_ref().map_err(Clone::clone)
     }
 
     /// Brings the cached catalog up to the environment's current version (KV). The
@@ -193,7 +203,7 @@ impl CustomerObject {
             Some(Slot::Present(l)) => l.catalog_version != cat.0,
         };
         if stale {
-            mem.customer = Some(match self.store().load()? {
+            mem.customer = Some(match self.store()?.load()? {
                 None => Slot::Missing,
                 Some(stored) => {
                     let prepared = prepare(&cat, stored.state)?;
@@ -212,7 +222,7 @@ impl CustomerObject {
     }
 
     fn get_state(&self) -> ApiResult<Response> {
-        match self.store().load()? {
+        match self.store()?.load()? {
             None => Err(ApiError::not_found(
                 "customer_not_found",
                 "customer does not exist in this environment",
@@ -221,7 +231,7 @@ impl CustomerObject {
         }
     }
 
-    fn put_state(&self, who: &CustomerRef, body: &str) -> ApiResult<Response> {
+    fn put_state(&self, who: &CustomerRef, body: &str, now: Timestamp) -> ApiResult<Response> {
         let mut state = CustomerState::from_json(body).map_err(|e| ApiError::from_core(&e))?;
         let mut mem = self.mem()?;
         let cat = mem.catalog.clone().ok_or_else(|| {
@@ -231,147 +241,157 @@ impl CustomerObject {
                 "this environment has no catalog yet: PUT /v1/catalog first",
             )
         })?;
-        let store = self.store();
+        let store = self.store()?;
         let existing = store.load()?;
         let created = existing.is_none();
         let counter = existing.as_ref().map_or(0, |s| s.counter) + 1;
+        // Usage is kept as stored (SEMANTICS section 6): the next write decides whether
+        // a counter carries on under the new subscriptions.
         state.usage = existing.map(|s| s.state.usage).unwrap_or_default();
-        retain_metered_usage(&cat, &mut state);
-        let prepared = Prepared::new(cat.1.clone(), state).map_err(|e| ApiError::from_core(&e))?;
-        let written = store
-            .ensure_schema()
-            .and_then(|_| store.save_state(prepared.state()))
-            .and_then(|_| store.save_counter(counter))
-            .and_then(|_| store.save_ident(&who.env, &who.customer));
+        let mut prepared_state = state.clone();
+        retain_metered_usage(&cat, &mut prepared_state);
+        let prepared =
+            Prepared::new(cat.1.clone(), prepared_state).map_err(|e| ApiError::from_core(&e))?;
+        let written = store.atomically(|w| {
+            w.save_state(&state)?;
+            w.save_counter(counter);
+            w.save_ident(&who.env, &who.customer);
+            Ok(())
+        });
         if let Err(e) = written {
             mem.customer = None;
             return Err(e);
         }
-        let body = prepared.state().to_json();
+        let body = state.to_json();
         let loaded = Loaded {
             catalog_version: cat.0,
             counter,
             evaluator: Evaluator::new(prepared),
         };
-        self.push(who, &cat, &loaded);
+        self.push(who, &cat, &loaded, now);
         mem.customer = Some(Slot::Present(loaded));
         json_ok(if created { 201 } else { 200 }, &body)
     }
 
-    fn usage(&self, who: &CustomerRef, items: Vec<UsageItem>) -> ApiResult<Vec<Outcome>> {
-        let now_ms = now_ms();
-        let store = self.store();
+    /// A batch of usage reports (one is a batch of one), all or nothing, through the
+    /// core's ledger; the changes and the bumped change counter are written in one
+    /// transaction. A rejected batch answers its first error and stores nothing.
+    fn usage(
+        &self,
+        who: &CustomerRef,
+        batch: &UsageBatch,
+        now: Timestamp,
+    ) -> ApiResult<UsageAnswers> {
+        let inputs = batch
+            .items
+            .iter()
+            .map(|i| ReportInput::from_json(&i.report, &i.path))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::from_core(&e))?;
+        let store = self.store()?;
         let mut mem = self.mem()?;
-        self.maybe_purge(&mut mem, now_ms);
-        let mut out = Vec::with_capacity(items.len());
-        let mut changed = false;
-        for item in items {
-            let key = item
-                .idempotency_key
-                .as_deref()
-                .map(|k| format!("usage:{k}"));
-            if let Some(prev) = key
-                .as_deref()
-                .map(|k| store.remembered(k))
-                .transpose()?
-                .flatten()
-            {
-                out.push(Outcome {
-                    status: 200,
-                    body: serde_json::from_str(&prev).unwrap_or(Value::Null),
-                });
-                continue;
-            }
-            let Some((_, l)) = self.loaded(&mut mem)? else {
-                out.push(error_outcome(&ApiError::customer_not_found(&who.customer)));
-                continue;
-            };
-            let at = item
-                .at_ms
-                .and_then(Timestamp::from_millis)
-                .unwrap_or_else(now);
-            match record(
-                store,
-                l,
-                &item.feature_id,
-                item.value,
-                item.update_behavior,
-                at,
-            ) {
-                Ok(report) => {
-                    changed = true;
-                    let body = report_json(&report);
-                    if let Some(k) = &key {
-                        store.remember(k, &body.to_string(), now_ms)?;
-                    }
-                    out.push(Outcome { status: 200, body });
-                }
-                Err(e) => {
-                    if e.status >= 500 {
-                        mem.customer = None;
-                        return Err(e);
-                    }
-                    out.push(error_outcome(&e));
-                }
-            }
+        let purge = self.purge_due(&mut mem, now);
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Err(ApiError::customer_not_found(&who.customer));
+        };
+        let outcome = Ledger::new(&mut l.evaluator, store, now).report(&inputs);
+        let (answers, changes) = match outcome {
+            Ok(x) => x,
+            Err(e) => return Err(ledger_error(e, &mut mem)),
+        };
+        if changes.is_empty() {
+            // Every report was answered from its idempotency key.
+            return Ok(UsageAnswers { answers });
         }
-        if changed {
-            if let Some((cat, l)) = self.loaded(&mut mem)? {
-                self.push(who, &cat, l);
+        let counter = l.counter + 1;
+        let written = store.atomically(|w| {
+            w.save_changes(&changes);
+            w.save_counter(counter);
+            if purge {
+                w.purge(now);
             }
+            Ok(())
+        });
+        if let Err(e) = written {
+            mem.customer = None;
+            return Err(e);
         }
-        Ok(out)
+        l.counter = counter;
+        self.push(who, &cat, l, now);
+        Ok(UsageAnswers { answers })
     }
 
-    fn check(&self, who: &CustomerRef, item: &CheckItem) -> ApiResult<Value> {
-        let now_ms = now_ms();
-        let store = self.store();
+    /// A check, or with `consume` an atomic check-and-consume through the core's ledger.
+    fn check(&self, who: &CustomerRef, item: &CheckItem, now: Timestamp) -> ApiResult<Value> {
+        let store = self.store()?;
         let mut mem = self.mem()?;
-        let key = match (&item.idempotency_key, item.consume) {
-            (Some(k), true) => Some(format!("check:{k}")),
-            _ => None,
-        };
-        if let Some(k) = &key {
-            self.maybe_purge(&mut mem, now_ms);
-            if let Some(prev) = store.remembered(k)? {
-                return Ok(serde_json::from_str(&prev).unwrap_or(Value::Null));
-            }
+        if !item.consume {
+            let (feature_id, requested) = plain_check(&item.request)?;
+            let Some((cat, l)) = self.loaded(&mut mem)? else {
+                return Ok(Decision::denied(DeniedReason::CustomerNotFound).to_json());
+            };
+            let kind = cat
+                .1
+                .feature(feature_id)
+                .map_or(CheckKind::Boolean, |f| kind_of(f.feature_type));
+            let check = Check {
+                feature_id,
+                kind,
+                requested_usage: requested,
+                fallback: None,
+            };
+            return Ok(l.evaluator.check(now, &check).to_json());
         }
+        let input =
+            ConsumeInput::from_json(&item.request, "").map_err(|e| ApiError::from_core(&e))?;
+        let purge = self.purge_due(&mut mem, now);
         let Some((cat, l)) = self.loaded(&mut mem)? else {
+            // An unknown customer: the decision, and nothing stored (no key either).
+            input.validate().map_err(|e| ApiError::from_core(&e))?;
             return Ok(Decision::denied(DeniedReason::CustomerNotFound).to_json());
         };
-        let feature = cat.1.feature(&item.feature_id);
-        let kind = feature.map_or(CheckKind::Boolean, |f| kind_of(f.feature_type));
-        let metered = feature.is_some_and(|f| f.feature_type == FeatureType::Metered);
-        let check = Check {
-            feature_id: &item.feature_id,
-            kind,
-            requested_usage: item.requested_usage,
-            fallback: None,
+        let outcome = Ledger::new(&mut l.evaluator, store, now).consume(&input);
+        let (decision, changes) = match outcome {
+            Ok(x) => x,
+            Err(e) => return Err(ledger_error(e, &mut mem)),
         };
-        let at = Timestamp::from_millis(now_ms).unwrap_or(Timestamp::EPOCH);
-        let (allowed, decision) = {
-            let d = l.evaluator.check(at, &check);
-            (d.has_access, d.to_json())
-        };
-        if item.consume && allowed && metered && item.requested_usage > 0.0 {
-            if let Err(e) = record(
-                store,
-                l,
-                &item.feature_id,
-                item.requested_usage,
-                UsageUpdate::Delta,
-                at,
-            ) {
-                mem.customer = None;
-                return Err(e);
-            }
-            self.push(who, &cat, l);
+        if changes.is_empty() {
+            return Ok(decision);
         }
-        if let Some(k) = &key {
-            store.remember(k, &decision.to_string(), now_ms)?;
+        let counted = !changes.counters.is_empty();
+        let counter = l.counter + u64::from(counted);
+        let written = store.atomically(|w| {
+            w.save_changes(&changes);
+            w.save_counter(counter);
+            if purge {
+                w.purge(now);
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            mem.customer = None;
+            return Err(e);
+        }
+        l.counter = counter;
+        if counted {
+            self.push(who, &cat, l, now);
         }
         Ok(decision)
+    }
+
+    /// `GET /v1/customers/{id}/usage`: the history rows the query selects at `now`.
+    fn history(
+        &self,
+        who: &CustomerRef,
+        query: &HistoryQuery,
+        now: Timestamp,
+    ) -> ApiResult<Response> {
+        let store = self.store()?;
+        if store.load()?.is_none() {
+            return Err(ApiError::customer_not_found(&who.customer));
+        }
+        let rows = store.history_rows(query.feature_id.as_deref())?;
+        json_ok(200, &json!({ "rows": query.select(rows, now) }))
     }
 
     fn snapshot_response(
@@ -379,13 +399,13 @@ impl CustomerObject {
         who: &CustomerRef,
         accept: &str,
         if_none_match: &str,
+        now: Timestamp,
     ) -> ApiResult<Response> {
         let mut mem = self.mem()?;
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             return Err(ApiError::customer_not_found(&who.customer));
         };
-        let version = l.counter + cat.0;
-        let etag = format!("\"{version}\"");
+        let etag = format!("\"{}\"", snapshot_version(&cat, l));
         let headers = Headers::new();
         headers.set("etag", &etag)?;
         headers.set("cache-control", "private, no-cache")?;
@@ -393,7 +413,7 @@ impl CustomerObject {
         if etag_matches(if_none_match, &etag) {
             return Ok(Response::empty()?.with_status(304).with_headers(headers));
         }
-        let snapshot = build_snapshot(who, &cat, l)?;
+        let snapshot = build_snapshot_at(who, &cat, l, now)?;
         let (ctype, bytes) = if accept.contains("application/json") {
             (
                 "application/json; charset=utf-8",
@@ -431,9 +451,9 @@ impl CustomerObject {
             let bytes = build_snapshot(who, &cat, l)?.encode();
             // Clients already connected may hold an older catalog (a missed notice):
             // they get the new snapshot too.
-            if self.store().live_catalog_version()? < cat.0 {
+            if self.store()?.live_catalog_version()? < cat.0 {
                 live::broadcast(&self.state, &bytes);
-                self.store().save_live_catalog_version(cat.0)?;
+                self.store()?.save_live_catalog_version(cat.0)?;
             }
             let pair = WebSocketPair::new()?;
             self.state.accept_web_socket(&pair.server);
@@ -469,12 +489,12 @@ impl CustomerObject {
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             return Ok(false);
         };
-        if self.store().live_catalog_version()? >= cat.0 {
+        if self.store()?.live_catalog_version()? >= cat.0 {
             return Ok(false);
         }
         let bytes = build_snapshot(who, &cat, l)?.encode();
         live::broadcast(&self.state, &bytes);
-        self.store().save_live_catalog_version(cat.0)?;
+        self.store()?.save_live_catalog_version(cat.0)?;
         Ok(true)
     }
 
@@ -512,11 +532,11 @@ impl CustomerObject {
     }
 
     /// Pushes a fresh snapshot to live clients, if any (after every change).
-    fn push(&self, who: &CustomerRef, cat: &Cat, l: &Loaded) {
+    fn push(&self, who: &CustomerRef, cat: &Cat, l: &Loaded, now: Timestamp) {
         if !live::has_clients(&self.state) {
             return;
         }
-        match build_snapshot(who, cat, l) {
+        match build_snapshot_at(who, cat, l, now) {
             Ok(s) => live::broadcast(&self.state, &s.encode()),
             Err(e) => {
                 worker::console_error!("snapshot of `{}` not pushed: {}", who.customer, e.message)
@@ -524,10 +544,71 @@ impl CustomerObject {
         }
     }
 
-    fn maybe_purge(&self, mem: &mut Memory, now_ms: i64) {
-        if now_ms - mem.last_purge_ms >= PURGE_EVERY_MS {
-            mem.last_purge_ms = now_ms;
-            let _ = self.store().purge_idempotency(now_ms);
+    /// Whether this write should also purge expired keys and old history (at most once
+    /// per [`PURGE_EVERY_MS`] of `now`, which may move backwards under the test clock).
+    fn purge_due(&self, mem: &mut Memory, now: Timestamp) -> bool {
+        let ms = now.as_millis();
+        if (ms - mem.last_purge_ms).abs() >= PURGE_EVERY_MS {
+            mem.last_purge_ms = ms;
+            return true;
+        }
+        false
+    }
+}
+
+/// A ledger rejection as its API error (422 `invalid_usage`, 409 `idempotency_conflict`);
+/// a storage failure drops the loaded customer so that the next request reloads it.
+fn ledger_error(e: LedgerError<ApiError>, mem: &mut Memory) -> ApiError {
+    match e {
+        LedgerError::Rejected(e) => {
+            let status = if e.code == crate::ErrorCode::IdempotencyConflict {
+                409
+            } else {
+                422
+            };
+            ApiError::from_core_with_status(status, &e)
+        }
+        LedgerError::Store(e) => {
+            mem.customer = None;
+            e
         }
     }
+}
+
+/// The feature and requested usage of a check without consume.
+fn plain_check(request: &Value) -> ApiResult<(&str, f64)> {
+    let input = |e: crate::Error| ApiError::from_core(&e);
+    let feature = match request.get("featureId") {
+        Some(Value::String(s)) => s.as_str(),
+        _ => {
+            return Err(ApiError::from_core(&crate::Error::new(
+                crate::ErrorCode::InvalidUsage,
+                "featureId",
+                "featureId must be a string",
+            )))
+        }
+    };
+    let requested =
+        crate::usage::request::requested_usage(request.get("requestedUsage"), "").map_err(input)?;
+    Ok((feature, requested))
+}
+
+/// The history query from the internal request's query string (checked by the route).
+fn history_query(req: &Request) -> ApiResult<HistoryQuery> {
+    let url = req.url()?;
+    let mut q = HistoryQuery::default();
+    for (k, v) in url.query_pairs() {
+        let instant = || {
+            Timestamp::parse(&v).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", format!("`{k}` is not an RFC 3339 instant"))
+            })
+        };
+        match k.as_ref() {
+            "featureId" => q.feature_id = Some(v.to_string()),
+            "from" => q.from = Some(instant()?),
+            "to" => q.to = Some(instant()?),
+            _ => {}
+        }
+    }
+    Ok(q)
 }

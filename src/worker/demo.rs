@@ -110,10 +110,8 @@ async fn consume(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
         ));
     }
     let item = CheckItem {
-        feature_id: input.feature_id,
-        requested_usage: input.amount,
         consume: true,
-        idempotency_key: None,
+        request: serde_json::json!({ "featureId": input.feature_id, "requestedUsage": input.amount }),
     };
     let body = serde_json::to_string(&item).map_err(|e| ApiError::internal(e.to_string()))?;
     protocol::call(ctx.env, &who, Method::Post, op::CHECK, Some(body), &[]).await

@@ -1,28 +1,15 @@
 //! A customer loaded in its object's memory, and what is done to it: prepared against
-//! a catalog version, usage recorded (memory and storage together), snapshots built.
+//! a catalog version, snapshots built.
 
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
-use super::customer_store::{Store, MAX_IDEMPOTENCY_KEY_BYTES};
+use super::clock::system_now;
 use super::errors::{ApiError, ApiResult};
 use super::ident::CustomerRef;
-use super::protocol::Outcome;
 use crate::{
     BuildOptions, CustomerState, Evaluator, FeatureType, Prepared, Snapshot, Timestamp,
-    UsageReport, UsageUpdate, ValidCatalog,
+    ValidCatalog,
 };
-
-/// The current time, Unix ms.
-pub fn now_ms() -> i64 {
-    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
-}
-
-/// The current time.
-pub fn now() -> Timestamp {
-    Timestamp::from_millis(now_ms()).unwrap_or(Timestamp::EPOCH)
-}
 
 /// A catalog version and the catalog, parsed and validated once.
 pub type Cat = (u64, Arc<ValidCatalog>);
@@ -61,62 +48,34 @@ pub fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
     });
 }
 
-/// Records usage in memory and storage, bumping the change counter.
-pub fn record(
-    store: &Store,
-    l: &mut Loaded,
-    feature: &str,
-    value: f64,
-    update: UsageUpdate,
-    at: Timestamp,
-) -> ApiResult<UsageReport> {
-    let report = l
-        .evaluator
-        .record_usage(feature, value, update, at)
-        .map_err(|e| ApiError::from_core(&e))?;
-    if let Some(u) = l
-        .evaluator
-        .prepared()
-        .state()
-        .usage
-        .iter()
-        .find(|u| u.feature_id == feature)
-    {
-        store.save_usage(u)?;
-    }
-    l.counter += 1;
-    store.save_counter(l.counter)?;
-    Ok(report)
+/// The snapshot of the loaded customer, issued now (the Worker's clock).
+pub fn build_snapshot(who: &CustomerRef, cat: &Cat, l: &Loaded) -> ApiResult<Snapshot> {
+    build_snapshot_at(who, cat, l, system_now())
 }
 
-/// The snapshot of the loaded customer (version = change counter + catalog version).
-pub fn build_snapshot(who: &CustomerRef, cat: &Cat, l: &Loaded) -> ApiResult<Snapshot> {
+/// The snapshot version of a loaded customer: its change counter plus the catalog
+/// version. Both are persisted and only grow (every change bumps the counter; catalog
+/// versions are assigned in increasing order), so the version strictly increases across
+/// changes, catalog changes, eviction and restarts, and an ETag never repeats.
+pub fn snapshot_version(cat: &Cat, l: &Loaded) -> u64 {
+    l.counter + cat.0
+}
+
+/// The snapshot of the loaded customer issued at `now`.
+pub fn build_snapshot_at(
+    who: &CustomerRef,
+    cat: &Cat,
+    l: &Loaded,
+    now: Timestamp,
+) -> ApiResult<Snapshot> {
     let opts = BuildOptions {
         environment: &who.env,
-        version: l.counter + cat.0,
+        version: snapshot_version(cat, l),
         catalog_version: cat.0,
-        now: now(),
+        now,
     };
     Snapshot::from_prepared(&cat.1, l.evaluator.prepared(), opts)
         .map_err(|e| ApiError::from_core_with_status(409, &e))
-}
-
-/// The API answer to a usage report.
-pub fn report_json(r: &UsageReport) -> Value {
-    let mut v = json!({ "currentUsage": r.current_usage });
-    if let (Some(w), Value::Object(map)) = (r.window, &mut v) {
-        map.insert("usagePeriodStart".into(), w.start.to_string().into());
-        map.insert("usagePeriodEnd".into(), w.end.to_string().into());
-    }
-    v
-}
-
-/// An error as the outcome of one usage report.
-pub fn error_outcome(e: &ApiError) -> Outcome {
-    Outcome {
-        status: e.status,
-        body: e.body(),
-    }
 }
 
 /// Whether an `If-None-Match` header matches `etag` (weak comparison, `*` matches).
@@ -126,9 +85,4 @@ pub fn etag_matches(header: &str, etag: &str) -> bool {
         .map(|t| t.trim())
         .map(|t| t.strip_prefix("W/").unwrap_or(t))
         .any(|t| t == "*" || t == etag)
-}
-
-/// Whether an idempotency key is acceptable.
-pub fn valid_idempotency_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_BYTES
 }

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod body;
 pub mod catalog_store;
+pub mod clock;
 #[allow(
     missing_docs,
     reason = "the #[durable_object] macro generates undocumented wasm-bindgen glue"
@@ -60,7 +61,7 @@ fn with_cors(res: Response) -> worker::Result<Response> {
     headers.set("access-control-allow-methods", "GET, PUT, POST, OPTIONS")?;
     headers.set(
         "access-control-allow-headers",
-        "authorization, content-type, if-none-match, accept",
+        "authorization, content-type, if-none-match, accept, x-test-now",
     )?;
     headers.set("access-control-expose-headers", "etag")?;
     headers.set("access-control-max-age", "86400")?;
@@ -85,6 +86,7 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         env,
         auth: AuthConfig::from_env(env),
         now_ms: worker::Date::now().as_millis(),
+        test_now: clock::test_now(env, req, clock::TEST_NOW_HEADER)?,
     };
     let method = req.method();
     match (segments.as_slice(), method) {
@@ -105,8 +107,9 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
                 (["tokens"], Method::Post) => routes::mint_token(&ctx, req, &id).await,
                 (["snapshot"], Method::Get) => routes::snapshot(&ctx, req, &id).await,
                 (["live"], Method::Get) => routes::live(&ctx, req, &id).await,
+                (["usage"], Method::Get) => routes::history(&ctx, req, &id).await,
                 (["tokens"], _) => Err(method_not_allowed("POST")),
-                (["snapshot" | "live"], _) => Err(method_not_allowed("GET")),
+                (["snapshot" | "live" | "usage"], _) => Err(method_not_allowed("GET")),
                 _ => Err(not_found()),
             }
         }

@@ -7,21 +7,25 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
 
 use super::errors::{ApiError, ApiResult};
 use super::ident::{pct_decode, pct_encode, CustomerRef};
-use crate::UsageUpdate;
 
 /// The Durable Object binding name.
 pub const BINDING: &str = "CUSTOMERS";
 
 const H_ENV: &str = "x-ee-env";
 const H_CUSTOMER: &str = "x-ee-customer";
+/// The test clock's instant, passed on by the Worker when `TEST_CLOCK` is on (the object
+/// honours it only under the same var; see [`super::clock`]).
+pub const H_TEST_NOW: &str = "x-ee-test-now";
 const ORIGIN: &str = "https://customer-object.internal";
 
 /// Operations of the customer object (paths of internal requests).
 pub mod op {
     /// `PUT` the state (without usage) / `GET` the state with usage.
     pub const STATE: &str = "/state";
-    /// `POST` an array of [`super::UsageItem`]; answers an array of [`super::Outcome`].
+    /// `POST` a [`super::UsageBatch`]; answers [`super::UsageAnswers`] or the error.
     pub const USAGE: &str = "/usage";
+    /// `GET ?featureId=&from=&to=`: the usage history `{rows}`.
+    pub const HISTORY: &str = "/history";
     /// `POST` a [`super::CheckItem`]; answers the decision.
     pub const CHECK: &str = "/check";
     /// `GET` the snapshot (`Accept`, `If-None-Match` honoured).
@@ -32,43 +36,37 @@ pub mod op {
     pub const CATALOG_CHANGED: &str = "/catalog-changed";
 }
 
-/// One usage report, as the object receives it.
+/// A batch of one customer's usage reports, as the object receives it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+pub struct UsageBatch {
+    /// The reports, in order.
+    pub items: Vec<UsageItem>,
+}
+
+/// One report of a batch: the report without `customerId`, and where it sat in the
+/// request, for error paths (`"[2]."` in a batch, `""` alone).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UsageItem {
-    /// Metered feature.
-    pub feature_id: String,
-    /// Amount (delta) or level (set).
-    pub value: f64,
-    /// Delta or set.
-    pub update_behavior: UsageUpdate,
-    /// Idempotency key, if any.
-    pub idempotency_key: Option<String>,
-    /// When the usage happened (Unix ms); default: when the object handles it.
-    pub at_ms: Option<i64>,
+    /// Path prefix of the report's fields in the request.
+    pub path: String,
+    /// `{featureId, value, updateBehavior?, timestamp?, idempotencyKey?}` as sent.
+    pub report: Value,
+}
+
+/// The object's answer to a [`UsageBatch`] that applied: each report's answer, in order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UsageAnswers {
+    /// `{currentUsage, usagePeriodStart?, usagePeriodEnd?}` per report.
+    pub answers: Vec<Value>,
 }
 
 /// A check, as the object receives it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct CheckItem {
-    /// Feature to check.
-    pub feature_id: String,
-    /// Requested usage (metered), >= 0.
-    pub requested_usage: f64,
-    /// Whether an allowed request adds `requested_usage` in the same step.
+    /// Whether an allowed request consumes (`POST /v1/check` with `consume: true`).
     pub consume: bool,
-    /// Idempotency key of a consuming check.
-    pub idempotency_key: Option<String>,
-}
-
-/// The answer to one usage report: the HTTP status and body it would have alone.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Outcome {
-    /// HTTP status.
-    pub status: u16,
-    /// Body: the report, or an error body.
-    pub body: Value,
+    /// `{featureId, requestedUsage?, idempotencyKey?}` as sent.
+    pub request: Value,
 }
 
 /// The object of one customer.

@@ -1,22 +1,21 @@
 //! The HTTP handlers of API section 3. Each one authenticates, decodes, calls the core
 //! or the customer's object, and encodes; none holds state of its own.
 
-use std::collections::BTreeMap;
-
 use futures_util::future::join_all;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use worker::{Env, Method, Request, Response};
 
 use super::auth::{AuthConfig, Caller};
 use super::body::{self, invalid_request};
 use super::catalog_store;
 use super::errors::{json_ok, ApiError, ApiResult};
+use super::ident::pct_encode;
 use super::ident::{self, CustomerRef};
-use super::loaded::valid_idempotency_key;
-use super::protocol::{self, op, CheckItem, Outcome, UsageItem};
+use super::protocol::{self, op, CheckItem, UsageAnswers, UsageBatch, UsageItem};
 use super::token::{self, Claims, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS};
-use crate::{Timestamp, UsageUpdate, ValidCatalog};
+use crate::usage::{ConsumeInput, ReportInput};
+use crate::{ErrorCode, Timestamp, ValidCatalog};
 
 /// Most usage reports accepted in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -27,11 +26,37 @@ pub struct Ctx<'a> {
     pub env: &'a Env,
     /// Credentials configuration.
     pub auth: AuthConfig,
-    /// Request time, Unix ms.
+    /// Request time, Unix ms (the Worker's clock: tokens and keys are judged by it).
     pub now_ms: u64,
+    /// The test clock's `now` for this request (`TEST_CLOCK="true"` and `x-test-now`).
+    pub test_now: Option<Timestamp>,
 }
 
 impl Ctx<'_> {
+    /// The request's `now` for usage rules: the test clock's, else the Worker's clock.
+    pub fn now(&self) -> Timestamp {
+        self.test_now.unwrap_or_else(|| {
+            Timestamp::from_millis(i64::try_from(self.now_ms).unwrap_or(i64::MAX))
+                .unwrap_or(Timestamp::EPOCH)
+        })
+    }
+
+    /// Sends one operation to the object of `who`, with the test clock's `now` when set.
+    pub async fn call(
+        &self,
+        who: &CustomerRef,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, String)],
+    ) -> ApiResult<Response> {
+        let mut all: Vec<(&str, String)> = headers.to_vec();
+        if let Some(t) = self.test_now {
+            all.push((protocol::H_TEST_NOW, t.to_string()));
+        }
+        protocol::call(self.env, who, method, path, body, &all).await
+    }
+
     fn server(&self, req: &Request) -> ApiResult<String> {
         self.auth
             .authenticate(req, false, self.now_ms)?
@@ -138,15 +163,8 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
         env,
         customer: id.to_string(),
     };
-    protocol::call(
-        ctx.env,
-        &who,
-        Method::Put,
-        op::STATE,
-        Some(value.to_string()),
-        &[],
-    )
-    .await
+    ctx.call(&who, Method::Put, op::STATE, Some(value.to_string()), &[])
+        .await
 }
 
 /// `GET /v1/customers/{id}`.
@@ -204,190 +222,237 @@ pub fn issue_token(
     Ok((token, expires_at))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UsageInput {
-    customer_id: String,
-    feature_id: String,
-    value: f64,
-    #[serde(default = "delta")]
-    update_behavior: UsageUpdate,
-    idempotency_key: Option<String>,
-    timestamp: Option<String>,
+/// An `invalid_usage` error (422) at `path`.
+fn invalid_usage(path: &str, message: impl Into<String>) -> ApiError {
+    ApiError::from_core(&crate::Error::new(ErrorCode::InvalidUsage, path, message))
 }
 
-fn delta() -> UsageUpdate {
-    UsageUpdate::Delta
-}
-
-impl UsageInput {
-    /// Checks what the object cannot: ids, key length, timestamp syntax.
-    fn into_item(self, path: &str) -> ApiResult<(String, UsageItem)> {
-        if ident::customer_id(&self.customer_id).is_err() {
-            return Err(invalid_request(
-                &format!("{path}customerId"),
-                "customerId must be 1 to 256 bytes",
-            ));
-        }
-        if self
-            .idempotency_key
-            .as_deref()
-            .is_some_and(|k| !valid_idempotency_key(k))
-        {
-            return Err(invalid_request(
-                &format!("{path}idempotencyKey"),
-                "idempotencyKey must be 1 to 255 bytes",
-            ));
-        }
-        let at_ms =
-            match &self.timestamp {
-                None => None,
-                Some(t) => Some(Timestamp::parse(t).map(Timestamp::as_millis).ok_or_else(
-                    || {
-                        invalid_request(
-                            &format!("{path}timestamp"),
-                            &format!("timestamp `{t}` is not an RFC 3339 UTC instant"),
-                        )
-                    },
-                )?),
-            };
-        let item = UsageItem {
-            feature_id: self.feature_id,
-            value: self.value,
-            update_behavior: self.update_behavior,
-            idempotency_key: self.idempotency_key,
-            at_ms,
-        };
-        Ok((self.customer_id, item))
+/// The `customerId` of a report or check: a string of 1 to 256 bytes.
+fn customer_of(item: &mut Map<String, Value>, path: &str) -> ApiResult<String> {
+    match item.remove("customerId") {
+        Some(Value::String(id)) if ident::customer_id(&id).is_ok() => Ok(id),
+        Some(Value::String(_)) => Err(invalid_usage(
+            &format!("{path}customerId"),
+            "customerId must be 1 to 256 bytes without control characters",
+        )),
+        None | Some(Value::Null) => Err(invalid_usage(
+            &format!("{path}customerId"),
+            "customerId is missing",
+        )),
+        Some(_) => Err(invalid_usage(
+            &format!("{path}customerId"),
+            "customerId must be a string",
+        )),
     }
 }
 
-/// `POST /v1/usage`: one report (an object) or a batch (an array). A batch is checked
-/// as a whole first (a malformed item rejects all, nothing counted), then each item is
-/// applied independently and answered in order (an item error is that item's
-/// `{ "error": ... }`).
+/// One customer's reports of a request, with their positions in it.
+struct Group {
+    customer: String,
+    positions: Vec<usize>,
+    items: Vec<UsageItem>,
+}
+
+/// `POST /v1/usage`: one report (an object) or a batch (an array), SEMANTICS section 6.
+/// The request is validated whole first (shape, customer ids, and, for a batch naming
+/// several customers, features and values against the catalog); nothing applies when
+/// any item fails. Then each customer's items apply in order in its object, together or
+/// not at all: a request for one customer answers that customer's error itself; in a
+/// batch naming several, a failing customer's items each carry its `{ "error" }`.
 pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let env = ctx.server(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
-    let batch = text.trim_start().starts_with('[');
-    let inputs: Vec<UsageInput> = if batch {
-        body::parse(&text)?
-    } else {
-        vec![body::parse(&text)?]
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?;
+    let (batch, raw) = match value {
+        Value::Array(items) => (true, items),
+        item @ Value::Object(_) => (false, vec![item]),
+        _ => {
+            return Err(invalid_usage(
+                "",
+                "a usage report must be a JSON object, or a batch an array of them",
+            ))
+        }
     };
-    if inputs.len() > MAX_BATCH {
-        return Err(invalid_request(
+    if raw.len() > MAX_BATCH {
+        return Err(invalid_usage(
             "",
-            &format!("a batch holds at most {MAX_BATCH} reports"),
+            format!("a batch holds at most {MAX_BATCH} reports"),
         ));
     }
-    let mut groups: BTreeMap<String, Vec<(usize, UsageItem)>> = BTreeMap::new();
-    for (i, input) in inputs.into_iter().enumerate() {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut inputs = Vec::with_capacity(raw.len());
+    for (i, item) in raw.into_iter().enumerate() {
         let path = if batch {
             format!("[{i}].")
         } else {
             String::new()
         };
-        let (customer, item) = input.into_item(&path)?;
-        groups.entry(customer).or_default().push((i, item));
+        let Value::Object(mut map) = item else {
+            return Err(invalid_usage(
+                path.trim_end_matches('.'),
+                "a usage report must be a JSON object",
+            ));
+        };
+        let customer = customer_of(&mut map, &path)?;
+        let report = Value::Object(map);
+        let input = ReportInput::from_json(&report, &path).map_err(|e| ApiError::from_core(&e))?;
+        inputs.push(input);
+        let g = match groups.iter().position(|g| g.customer == customer) {
+            Some(g) => g,
+            None => {
+                groups.push(Group {
+                    customer,
+                    positions: Vec::new(),
+                    items: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        if let Some(g) = groups.get_mut(g) {
+            g.positions.push(i);
+            g.items.push(UsageItem { path, report });
+        }
     }
-    let total = groups.values().map(Vec::len).sum();
-    let calls = groups.into_iter().map(|(customer, entries)| {
+    if groups.len() > 1 {
+        // Several customers: features and values are judged here, before any applies.
+        let catalog = catalog_store::current_catalog(ctx.env, &env).await?;
+        let now = ctx.now();
+        for input in &inputs {
+            input
+                .validate(catalog.features(), now)
+                .map_err(|e| ApiError::from_core(&e))?;
+        }
+    }
+    let total = inputs.len();
+    let calls = groups.into_iter().map(|g| {
         let who = CustomerRef {
             env: env.clone(),
-            customer,
+            customer: g.customer,
         };
         async move {
-            let (indexes, items): (Vec<usize>, Vec<UsageItem>) = entries.into_iter().unzip();
-            let body =
-                serde_json::to_string(&items).map_err(|e| ApiError::internal(e.to_string()))?;
-            let mut res =
-                protocol::call(ctx.env, &who, Method::Post, op::USAGE, Some(body), &[]).await?;
-            if res.status_code() != 200 {
-                let body: Value = res.json().await.unwrap_or(Value::Null);
-                return Err(ApiError::internal(format!(
-                    "customer object failed: {body}"
-                )));
-            }
-            let outcomes: Vec<Outcome> = res.json().await?;
-            Ok::<_, ApiError>(indexes.into_iter().zip(outcomes).collect::<Vec<_>>())
+            let body = serde_json::to_string(&UsageBatch { items: g.items })
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let mut res = ctx
+                .call(&who, Method::Post, op::USAGE, Some(body), &[])
+                .await?;
+            let status = res.status_code();
+            let body: Value = res.json().await?;
+            Ok::<_, ApiError>((g.positions, status, body))
         }
     });
-    let mut results: Vec<Option<Outcome>> = vec![None; total];
-    for group in join_all(calls).await {
-        for (i, outcome) in group? {
+    let outcomes = join_all(calls).await;
+    if !batch || outcomes.len() == 1 {
+        // One customer: its answer, or its error, is the answer.
+        let Some(outcome) = outcomes.into_iter().next() else {
+            return json_ok(200, &json!([]));
+        };
+        let (_, status, body) = outcome?;
+        if status != 200 {
+            return json_ok(status, &body);
+        }
+        let answers: UsageAnswers = serde_json::from_value(body)
+            .map_err(|e| ApiError::internal(format!("customer object answered: {e}")))?;
+        return match batch {
+            true => json_ok(200, &Value::Array(answers.answers)),
+            false => json_ok(200, answers.answers.first().unwrap_or(&Value::Null)),
+        };
+    }
+    let mut results = vec![Value::Null; total];
+    for outcome in outcomes {
+        let (positions, status, body) = outcome?;
+        let answers: Vec<Value> = if status == 200 {
+            serde_json::from_value::<UsageAnswers>(body)
+                .map_err(|e| ApiError::internal(format!("customer object answered: {e}")))?
+                .answers
+        } else if status >= 500 {
+            return json_ok(status, &body);
+        } else {
+            vec![body; positions.len()]
+        };
+        for (i, answer) in positions.into_iter().zip(answers) {
             if let Some(slot) = results.get_mut(i) {
-                *slot = Some(outcome);
+                *slot = answer;
             }
         }
     }
-    let mut results = results.into_iter().map(|o| {
-        o.unwrap_or(Outcome {
-            status: 500,
-            body: Value::Null,
-        })
-    });
-    if batch {
-        json_ok(200, &Value::Array(results.map(|o| o.body).collect()))
-    } else {
-        let o = results.next().unwrap_or(Outcome {
-            status: 500,
-            body: Value::Null,
-        });
-        json_ok(o.status, &o.body)
-    }
+    json_ok(200, &Value::Array(results))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CheckInput {
-    customer_id: String,
-    feature_id: String,
-    requested_usage: Option<f64>,
-    consume: Option<bool>,
-    idempotency_key: Option<String>,
-}
-
-/// `POST /v1/check`: the decision; with `consume: true` an allowed request also counts.
+/// `POST /v1/check`: `{customerId, featureId, requestedUsage?, consume?, idempotencyKey?}`
+/// -> the decision (section 5); with `consume: true` an allowed request also counts, in
+/// the same atomic step (section 6).
 pub async fn check(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let env = ctx.server(req)?;
-    let input: CheckInput = body::read_json(req).await?;
-    if ident::customer_id(&input.customer_id).is_err() {
-        return Err(invalid_request(
-            "customerId",
-            "customerId must be 1 to 256 bytes",
-        ));
-    }
-    let requested_usage = input.requested_usage.unwrap_or(0.0);
-    if !(requested_usage.is_finite() && requested_usage >= 0.0) {
-        return Err(invalid_request(
-            "requestedUsage",
-            "requestedUsage must be a non-negative number",
-        ));
-    }
-    if input
-        .idempotency_key
-        .as_deref()
-        .is_some_and(|k| !valid_idempotency_key(k))
-    {
-        return Err(invalid_request(
+    let text = body::read_text(req).await?;
+    body::check_syntax(&text)?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?;
+    let Value::Object(mut map) = value else {
+        return Err(invalid_usage("", "a check must be a JSON object"));
+    };
+    let customer = customer_of(&mut map, "")?;
+    let consume = match map.remove("consume") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(invalid_usage("consume", "consume must be true or false")),
+    };
+    let request = Value::Object(map);
+    // The shape and bounds are the core's (unknown fields, requestedUsage, key).
+    let input = ConsumeInput::from_json(&request, "").map_err(|e| ApiError::from_core(&e))?;
+    input.validate().map_err(|e| ApiError::from_core(&e))?;
+    if !consume && input.idempotency_key().is_some() {
+        return Err(invalid_usage(
             "idempotencyKey",
-            "idempotencyKey must be 1 to 255 bytes",
+            "an idempotencyKey is only taken with consume: true",
         ));
     }
-    let item = CheckItem {
-        feature_id: input.feature_id,
-        requested_usage,
-        consume: input.consume.unwrap_or(false),
-        idempotency_key: input.idempotency_key,
-    };
+    let who = CustomerRef { env, customer };
+    let body = serde_json::to_string(&CheckItem { consume, request })
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    ctx.call(&who, Method::Post, op::CHECK, Some(body), &[])
+        .await
+}
+
+/// `GET /v1/customers/{id}/usage?featureId=&from=&to=`: the usage history (SEMANTICS
+/// section 6), `{ rows: [{ featureId, periodStart?, periodEnd?, total }] }` by feature
+/// then period. Errors: 400 `invalid_query` for an unknown parameter or a `from`/`to`
+/// that is not RFC 3339; 404 `customer_not_found`.
+pub async fn history(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response> {
     let who = CustomerRef {
-        env,
-        customer: input.customer_id,
+        env: ctx.server(req)?,
+        customer: id.to_string(),
     };
-    let body = serde_json::to_string(&item).map_err(|e| ApiError::internal(e.to_string()))?;
-    protocol::call(ctx.env, &who, Method::Post, op::CHECK, Some(body), &[]).await
+    let url = req.url()?;
+    let mut query = Vec::new();
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "featureId" => {}
+            "from" | "to" => {
+                if Timestamp::parse(&v).is_none() {
+                    return Err(ApiError::bad_request(
+                        "invalid_query",
+                        format!("`{k}` is not an RFC 3339 instant: `{v}`"),
+                    )
+                    .with_details(json!([{ "path": k, "message": "not an RFC 3339 instant" }])));
+                }
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("unknown query parameter `{other}` (expected featureId, from, to)"),
+                ))
+            }
+        }
+        query.push(format!("{}={}", pct_encode(&k), pct_encode(&v)));
+    }
+    let path = if query.is_empty() {
+        op::HISTORY.to_string()
+    } else {
+        format!("{}?{}", op::HISTORY, query.join("&"))
+    };
+    ctx.call(&who, Method::Get, &path, None, &[]).await
 }
 
 /// `GET /v1/customers/{id}/snapshot`: server key or that customer's token.
@@ -402,7 +467,8 @@ pub async fn snapshot(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Respo
             headers.push((name, v));
         }
     }
-    protocol::call(ctx.env, &who, Method::Get, op::SNAPSHOT, None, &headers).await
+    ctx.call(&who, Method::Get, op::SNAPSHOT, None, &headers)
+        .await
 }
 
 /// `GET /v1/customers/{id}/live`: WebSocket upgrade, server key or token (`?token=` too).

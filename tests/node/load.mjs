@@ -24,6 +24,21 @@ export function vectors() {
   );
 }
 
+/**
+ * Every write-path scenario (SCENARIOS.md): tests/scenarios/ (copies of the shared ones)
+ * and, when `EXTRA_SCENARIOS` names a folder, its files too: `[{ file, scenario }]`.
+ * A folder that is missing or empty is an error, never a silent pass.
+ */
+export function scenarios() {
+  const dirs = [`${root}tests/scenarios/`];
+  if (process.env.EXTRA_SCENARIOS) dirs.push(`${process.env.EXTRA_SCENARIOS.replace(/\/+$/, "")}/`);
+  return dirs.flatMap((dir) => {
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    if (files.length === 0) throw new Error(`no scenario files in ${dir}`);
+    return files.map((file) => ({ file: `${dir.slice(root.length) || dir}${file}`, scenario: JSON.parse(readFileSync(dir + file, "utf8")) }));
+  });
+}
+
 /** A vector file by name. */
 export function vector(name) {
   return JSON.parse(readFileSync(`${root}tests/vectors/${name}`, "utf8"));
@@ -42,8 +57,10 @@ export function mismatch(expected, actual, path = "") {
   }
   if (actual === undefined) return `${path}: expected ${show(expected)}, got absent`;
   if (typeof expected === "string" && RFC3339.test(expected)) {
-    if (!(actual instanceof Date)) return `${path}: expected a Date for ${expected}, got ${show(actual)}`;
-    return actual.getTime() === Date.parse(expected) ? null : `${path}: expected ${expected}, got ${actual.toISOString()}`;
+    // A Date (npm results) or an RFC 3339 string (HTTP answers), compared as instants.
+    const ms = actual instanceof Date ? actual.getTime() : typeof actual === "string" && RFC3339.test(actual) ? Date.parse(actual) : NaN;
+    if (Number.isNaN(ms)) return `${path}: expected an instant ${expected}, got ${show(actual)}`;
+    return ms === Date.parse(expected) ? null : `${path}: expected ${expected}, got ${show(actual)}`;
   }
   if (typeof expected === "object" && !Array.isArray(expected)) {
     if (typeof actual !== "object" || actual === null) return `${path}: expected an object, got ${show(actual)}`;
@@ -54,8 +71,14 @@ export function mismatch(expected, actual, path = "") {
     return null;
   }
   if (Array.isArray(expected)) {
-    return JSON.stringify(expected) === JSON.stringify(actual) ? null : `${path}: expected ${show(expected)}, got ${show(actual)}`;
+    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: expected ${show(expected)}, got ${show(actual)}`;
+    for (let i = 0; i < expected.length; i++) {
+      const m = mismatch(expected[i], actual[i], `${path}[${i}]`);
+      if (m) return m;
+    }
+    return null;
   }
+  if (typeof expected === "number" && typeof actual === "number") return expected === actual ? null : `${path}: expected ${expected}, got ${actual}`;
   return Object.is(expected, actual) ? null : `${path}: expected ${show(expected)}, got ${show(actual)}`;
 }
 
