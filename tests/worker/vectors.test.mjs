@@ -1,19 +1,20 @@
 // Every vector (tests/vectors, tests/vectors-extra, EXTRA_VECTORS) through the Worker on
 // workerd: the catalog is PUT to KV, each case's customer to its Durable Object, its usage
-// reported with POST /v1/usage (`set`, at the usage's `periodStart`, or at the case's `now`
-// when it has none, so it counts in the period in force then), and the snapshot the Worker
-// serves is evaluated at the case's `now` by the npm package. Rejection vectors must be
+// reported with POST /v1/usage (`set` with the test clock at the usage's `periodStart`, or
+// at the case's `now` when it has none, so that it is written in the window the vector
+// names: SEMANTICS section 6), and the snapshot the Worker serves is evaluated at the
+// case's `now` by the npm package. Rejection vectors must be
 // rejected by the API with the same error code (422), storing nothing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, client, DEV_KEY, uniqueId } from "./helpers.mjs";
+import { startWorker, client, DEV_KEY, BINDINGS, uniqueId } from "./helpers.mjs";
 // The npm package from pkg/ (scripts/test-worker.sh builds it when missing) and the
 // vector helpers of its Node tests.
 import { vectors, mismatch, EntitlementsClient } from "../node/load.mjs";
 
 let w, api;
 before(async () => {
-  w = await startWorker();
+  w = await startWorker({ bindings: { ...BINDINGS, TEST_CLOCK: "true" } });
   api = client(w.url, DEV_KEY);
 });
 after(async () => {
@@ -37,13 +38,11 @@ async function putCustomer(v, at) {
   const put = await api.put(`/v1/customers/${id}`, { ...state, id });
   if (put.status !== 201) return { id, put };
   for (const u of usage) {
-    const r = await api.post("/v1/usage", {
-      customerId: id,
-      featureId: u.featureId,
-      value: u.currentUsage,
-      updateBehavior: "set",
-      timestamp: u.periodStart ?? at,
-    });
+    const r = await api.post(
+      "/v1/usage",
+      { customerId: id, featureId: u.featureId, value: u.currentUsage, updateBehavior: "set" },
+      { "x-test-now": u.periodStart ?? at },
+    );
     assert.equal(r.status, 200, `usage of ${u.featureId}: ${JSON.stringify(r.body)}`);
   }
   return { id, put };
