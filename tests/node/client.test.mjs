@@ -204,9 +204,16 @@ test("recordUsage counts locally until the next applied snapshot", () => {
   assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).currentUsage, 3, "the new snapshot replaces local usage");
   const seats = c.recordUsage("seats", 2);
   assert.deepEqual(seats, { currentUsage: 2 }, "a fluctuating meter has no period");
-  expectError(() => c.recordUsage("sso", 1), "invalid_argument", "featureId");
-  expectError(() => c.recordUsage("nope", 1), "invalid_argument", "featureId");
-  expectError(() => c.recordUsage("api-calls", NaN), "invalid_argument", "amount");
+  // The core's recording rule decides (SEMANTICS section 6): the same codes as the Worker's.
+  expectError(() => c.recordUsage("sso", 1), "invalid_usage", "featureId");
+  expectError(() => c.recordUsage("nope", 1), "invalid_usage", "featureId");
+  expectError(() => c.recordUsage("api-calls", NaN), "invalid_usage", "amount");
+  expectError(() => c.recordUsage("api-calls", 2 ** 53), "invalid_usage", "amount");
+  expectError(() => c.recordUsage("api-calls", "5"), "invalid_usage", "amount");
+  const before = c.getMeteredEntitlement({ featureId: "api-calls" }).currentUsage;
+  c.recordUsage("api-calls", 2 ** 53 - 1 - before);
+  expectError(() => c.recordUsage("api-calls", 1), "invalid_usage", "amount");
+  assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).currentUsage, 2 ** 53 - 1, "a refused report counts nothing");
 });
 
 test("validateCatalog and buildSnapshot throw EntitlementsError with code, path and every violation", () => {
@@ -252,7 +259,7 @@ test("corrupt, truncated, foreign and future bytes are EntitlementsErrors; the h
   expectError(() => c.applySnapshot(new TextEncoder().encode('{"formatVersion":1}')), "invalid_snapshot");
   expectError(() => c.applySnapshot("EEsn"), "invalid_snapshot");
   const future = good.slice();
-  future[4] = 2; // format version, u16 LE after the 4 magic bytes
+  future[4] += 1; // format version, u16 LE after the 4 magic bytes: the next one
   expectError(() => c.applySnapshot(future), "unsupported_snapshot_version");
   // Every truncation and many single-byte flips: an error or a valid answer, never a crash.
   for (let n = 0; n < good.length; n += 7) {
