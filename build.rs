@@ -1,17 +1,39 @@
 //! Generates `$OUT_DIR/vectors.rs`: every vector file of `tests/vectors/` and
-//! `tests/vectors-extra/`, embedded with `include_str!`, for the browser tests
+//! `tests/vectors-extra/` (`VECTORS`) and every scenario of `tests/scenarios/`
+//! (`SCENARIOS`), embedded with `include_str!`, for the browser tests
 //! (`tests/browser.rs`), which cannot read files at run time. Generated from the folders,
-//! so a new vector can never be left out.
+//! so a new file can never be left out.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
     let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    let mut out = String::from("/// Every vector file: `(folder/file, contents)`.\npub const VECTORS: &[(&str, &str)] = &[\n");
-    for dir in ["tests/vectors", "tests/vectors-extra"] {
+    let mut out = String::new();
+    for (name, dirs) in [
+        ("VECTORS", &["tests/vectors", "tests/vectors-extra"][..]),
+        ("SCENARIOS", &["tests/scenarios"][..]),
+    ] {
+        let _ = writeln!(
+            out,
+            "/// Every file of {}: `(folder/file, contents)`.\npub const {name}: &[(&str, &str)] = &[",
+            dirs.join(", ")
+        );
+        embed(&root, dirs, &mut out);
+        out.push_str("];\n");
+    }
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("vectors.rs");
+    if let Err(e) = std::fs::write(&dest, out) {
+        println!("cargo:warning=cannot write {}: {e}", dest.display());
+    }
+}
+
+/// Appends one `(name, include_str!(path))` line per JSON file of `dirs`.
+fn embed(root: &str, dirs: &[&str], out: &mut String) {
+    for dir in dirs {
         println!("cargo:rerun-if-changed={dir}");
-        let path = Path::new(&root).join(dir);
+        let path = Path::new(root).join(dir);
         let Ok(entries) = std::fs::read_dir(&path) else {
             continue;
         };
@@ -30,11 +52,5 @@ fn main() {
                 file.display().to_string()
             );
         }
-    }
-    out.push_str("];\n");
-    let dest =
-        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("vectors.rs");
-    if let Err(e) = std::fs::write(&dest, out) {
-        println!("cargo:warning=cannot write {}: {e}", dest.display());
     }
 }

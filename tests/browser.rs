@@ -54,33 +54,22 @@ extern "C" {
 }
 
 #[wasm_bindgen(inline_js = r#"
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-function show(v) { return v instanceof Date ? v.toISOString() : JSON.stringify(v); }
-// tests/vectors.rs's rule: every member of `expected` matches, null = absent, dates as instants.
-export function mismatch(expected, actual, path = "") {
-  if (expected === null) return actual === undefined || actual === null ? "" : `${path}: expected absent, got ${show(actual)}`;
-  if (actual === undefined) return `${path}: expected ${show(expected)}, got absent`;
-  if (typeof expected === "string" && RFC3339.test(expected)) {
-    if (!(actual instanceof Date)) return `${path}: expected a Date, got ${show(actual)}`;
-    return actual.getTime() === Date.parse(expected) ? "" : `${path}: expected ${expected}, got ${actual.toISOString()}`;
-  }
-  if (typeof expected === "object" && !Array.isArray(expected)) {
-    if (typeof actual !== "object" || actual === null) return `${path}: expected an object, got ${show(actual)}`;
-    for (const [k, v] of Object.entries(expected)) {
-      const m = mismatch(v, actual[k], path ? `${path}.${k}` : k);
-      if (m) return m;
-    }
-    return "";
-  }
-  return JSON.stringify(expected) === JSON.stringify(actual) ? "" : `${path}: expected ${show(expected)}, got ${show(actual)}`;
-}
 export function fixedNow(ms) { return () => new Date(ms); }
 export function errorOf(f) { try { f(); return undefined; } catch (e) { return e; } }
 "#)]
 extern "C" {
-    fn mismatch(expected: &JsValue, actual: &JsValue) -> String;
     #[wasm_bindgen(js_name = fixedNow)]
     fn fixed_now(ms: f64) -> Function;
+}
+
+// The one matcher of expected answers, shared with the native suites.
+#[path = "common/matcher.rs"]
+mod matcher;
+
+/// A JS result as JSON (Dates become RFC 3339 strings), for the shared matcher.
+fn as_json(v: &JsValue) -> serde_json::Value {
+    let text: String = JSON::stringify(v).unwrap().into();
+    serde_json::from_str(&text).unwrap()
 }
 
 // Every file of tests/vectors/ and tests/vectors-extra/, embedded by build.rs.
@@ -177,6 +166,7 @@ fn every_vector() {
     let mut cases = 0;
     for (name, text) in VECTORS {
         let v = parse(text);
+        let expected: serde_json::Value = serde_json::from_str(text).unwrap();
         let catalog = get(&v, "catalog");
         let customer = get(&v, "customer");
         let expect_error = get(&v, "expectError");
@@ -197,7 +187,7 @@ fn every_vector() {
             }
             continue;
         }
-        for case in Array::from(&get(&v, "cases")).iter() {
+        for (i, case) in Array::from(&get(&v, "cases")).iter().enumerate() {
             cases += 1;
             let now = Date::parse(&get(&case, "now").as_string().unwrap());
             let check = get(&case, "check");
@@ -215,8 +205,9 @@ fn every_vector() {
                 Some("numeric") => client.get_numeric(&params),
                 _ => client.get_metered(&params),
             };
-            let m = mismatch(&get(&case, "expect"), &got);
-            if !m.is_empty() {
+            if let Some(m) =
+                matcher::mismatch(&expected["cases"][i]["expect"], Some(&as_json(&got)), "")
+            {
                 let desc = get(&case, "description").as_string().unwrap_or_default();
                 failures.push(format!("{name} `{desc}`: {m}"));
             }
@@ -321,7 +312,7 @@ fn fallbacks_ordering_usage_and_listeners() {
     assert_eq!(seen.length(), 2);
     assert_error(
         client.record_usage("sso", 1.0).unwrap_err(),
-        "invalid_argument",
+        "invalid_usage",
     );
 }
 
@@ -358,7 +349,7 @@ fn errors_and_bad_bytes() {
         "invalid_snapshot",
     );
     let mut future = good.clone();
-    future[4] = 9;
+    future[4] += 1;
     assert_error(
         try_apply(&future).unwrap_err(),
         "unsupported_snapshot_version",
@@ -370,4 +361,114 @@ fn errors_and_bad_bytes() {
         ("options", obj(&[("requestedUsage", "x".into())])),
     ]));
     assert_eq!(get(&r, "hasAccess").as_bool(), Some(false));
+}
+
+/// The scenario steps a client can make (checks, delta reports at `now` without a key,
+/// consumes), through the JS client, as `tests/node/scenarios.test.mjs` runs them in
+/// Node: each file from a snapshot of its initial state up to its first step a client
+/// cannot make; history reads are skipped.
+#[wasm_bindgen_test]
+fn scenario_steps_a_client_can_make() {
+    use serde_json::Value;
+    setup();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for (name, text) in SCENARIOS {
+        let s: Value = serde_json::from_str(text).unwrap();
+        let steps = s["steps"].as_array().unwrap();
+        let at = |step: &Value| Date::parse(step["at"].as_str().unwrap());
+        let now = std::rc::Rc::new(std::cell::Cell::new(at(&steps[0])));
+        let clock = now.clone();
+        let now_fn =
+            Closure::<dyn Fn() -> JsValue>::new(move || Date::new(&clock.get().into()).into());
+        let client = EntitlementsClient::new(&obj(&[("now", now_fn.as_ref().clone())]));
+        let bytes = build(
+            &parse(&s["catalog"].to_string()),
+            &parse(&s["customer"].to_string()),
+            1.0,
+            now.get(),
+        );
+        assert!(client.apply_snapshot(&bytes).unwrap());
+        for (i, step) in steps.iter().enumerate() {
+            let op = step["op"].as_str().unwrap_or("");
+            let has = |k: &str| step.get(k).is_some_and(|v| !v.is_null());
+            let expect_error = step["expect"]["error"].as_str();
+            let writes_like_a_client = match op {
+                "check" => true,
+                "report" => {
+                    !has("items")
+                        && !has("timestamp")
+                        && !has("idempotencyKey")
+                        && step["updateBehavior"].as_str().is_none_or(|b| b == "delta")
+                }
+                "consume" => !has("idempotencyKey") && expect_error.is_none(),
+                _ => false,
+            };
+            if op == "history" {
+                continue;
+            }
+            if !writes_like_a_client {
+                break;
+            }
+            now.set(at(step));
+            let feature = step["featureId"].as_str().unwrap();
+            let requested = step
+                .get("requestedUsage")
+                .map(|r| JsValue::from_f64(r.as_f64().unwrap()));
+            let params = obj(&[
+                ("featureId", feature.into()),
+                (
+                    "options",
+                    obj(&[(
+                        "requestedUsage",
+                        requested.clone().unwrap_or(JsValue::UNDEFINED),
+                    )]),
+                ),
+            ]);
+            let got = match op {
+                "check" => match step["kind"].as_str() {
+                    Some("boolean") => client.get_boolean(&params),
+                    Some("numeric") => client.get_numeric(&params),
+                    _ => client.get_metered(&params),
+                },
+                "consume" => {
+                    let d = client.get_metered(&params);
+                    if get(&d, "hasAccess").as_bool() == Some(true) {
+                        client
+                            .record_usage(feature, step["requestedUsage"].as_f64().unwrap())
+                            .unwrap();
+                    }
+                    d
+                }
+                _ => match client.record_usage(feature, step["value"].as_f64().unwrap()) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        ran += 1;
+                        let code = get(&e, "code").as_string();
+                        if code.as_deref() != expect_error {
+                            failures.push(format!(
+                                "{name} step {i}: threw {code:?}, expected {expect_error:?}"
+                            ));
+                        }
+                        continue;
+                    }
+                },
+            };
+            ran += 1;
+            if let Some(code) = expect_error {
+                failures.push(format!(
+                    "{name} step {i}: expected {code}, got {}",
+                    as_json(&got)
+                ));
+            } else if let Some(m) = step
+                .get("expect")
+                .and_then(|e| matcher::mismatch(e, Some(&as_json(&got)), ""))
+            {
+                failures.push(format!("{name} step {i}: {m}"));
+            }
+        }
+    }
+    // The shared scenarios give 34 such steps.
+    assert!(ran >= 34, "only {ran} scenario steps ran");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
