@@ -402,12 +402,8 @@ pub async fn check(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     // The shape and bounds are the core's (unknown fields, requestedUsage, key).
     let input = ConsumeInput::from_json(&request, "").map_err(|e| ApiError::from_core(&e))?;
     input.validate().map_err(|e| ApiError::from_core(&e))?;
-    if !consume && input.idempotency_key().is_some() {
-        return Err(invalid_usage(
-            "idempotencyKey",
-            "an idempotencyKey is only taken with consume: true",
-        ));
-    }
+    // A key on a check without consume is checked like any key and otherwise unused: a
+    // check writes nothing, so there is nothing to make idempotent.
     let who = CustomerRef { env, customer };
     let body = serde_json::to_string(&CheckItem { consume, request })
         .map_err(|e| ApiError::internal(e.to_string()))?;
