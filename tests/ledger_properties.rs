@@ -50,6 +50,9 @@ fn month(ms: i64) -> i64 {
         .as_millis()
 }
 
+/// A report as sent, its key, whether it sets, its value (`None`: invalid) and instant.
+type Item = (Value, Option<String>, bool, Option<i64>, i64);
+
 #[derive(Clone, Debug, Default)]
 struct Model {
     counter: f64,
@@ -130,7 +133,7 @@ proptest! {
                 Op::Wait(h) => now += h * HOUR,
                 Op::Reports(items) => {
                     let t_now = Timestamp::from_millis(now).unwrap();
-                    let raw: Vec<(Value, Option<String>, bool, Option<i64>, i64)> = items
+                    let raw: Vec<Item> = items
                         .iter()
                         .map(|&(set, value, back, key)| {
                             let key = key.map(|k| format!("k{k}"));
