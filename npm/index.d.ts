@@ -11,6 +11,7 @@ export type EntitlementsErrorCode =
   | "invalid_snapshot"
   | "unsupported_snapshot_version"
   | "invalid_argument"
+  | "invalid_usage"
   | "not_initialized";
 
 /** One thing wrong with an input. */
@@ -130,7 +131,13 @@ export declare class EntitlementsClient {
   getNumericEntitlement(params: { featureId: string; options?: CheckOptions }): NumericEntitlement;
   getMeteredEntitlement(params: { featureId: string; options?: MeteredCheckOptions }): MeteredEntitlement;
   getEntitlements(): Entitlement[];
-  /** Optimistic local usage until the next applied snapshot; `null` without a snapshot. */
+  /**
+   * Optimistic local usage (a delta at `now`, by the core's recording rule of SEMANTICS
+   * section 6) until the next applied snapshot; `null` without a snapshot. Throws
+   * `EntitlementsError` `invalid_usage` (path `featureId` or `amount`) for a feature that
+   * is not metered, an amount that is not a finite number within 2^53-1, or a counter
+   * that would pass 2^53-1.
+   */
   recordUsage(featureId: string, amount: number): UsageRecorded | null;
   readonly snapshotInfo: SnapshotInfo | null;
   /** Called after each applied snapshot; returns a function that removes the listener. */
