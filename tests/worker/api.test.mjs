@@ -1,6 +1,7 @@
 // Every endpoint of API section 3, and the bad-input paths (400/413/422) changing nothing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { startWorker, client, CATALOG, customer, uniqueId, DEV_KEY, STAGING_KEY, tempDir, removeDir } from "./helpers.mjs";
 
 let w, dir, api, staging;
@@ -322,4 +323,20 @@ test("GET /v1/customers/{id} leaves absent fields out (no nulls)", async () => {
   assert.deepEqual(nulls, [], JSON.stringify(r.body));
   assert.equal(r.body.subscriptions[0].startDate, "2026-01-01T00:00:00Z");
   assert.equal("endDate" in r.body.subscriptions[0], false);
+});
+
+test("the test clock is off without TEST_CLOCK: x-test-now is ignored, and .dev.vars never sets it", async () => {
+  const id = uniqueId();
+  await api.put(`/v1/customers/${id}`, customer(id));
+  const r = await api.post("/v1/usage", { customerId: id, featureId: "api-calls", value: 1 }, { "x-test-now": "2020-06-15T00:00:00Z" });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  // The window is the real clock's, not June 2020's.
+  const start = Date.parse(r.body.usagePeriodStart);
+  const end = Date.parse(r.body.usagePeriodEnd);
+  assert.ok(start <= Date.now() && Date.now() < end, JSON.stringify(r.body));
+  // A malformed header is not even read.
+  const bad = await api.post("/v1/check", { customerId: id, featureId: "api-calls" }, { "x-test-now": "not a date" });
+  assert.equal(bad.status, 200);
+  const devVars = readFileSync(new URL("../../.dev.vars", import.meta.url), "utf8");
+  assert.ok(!/^\s*TEST_CLOCK\s*=/m.test(devVars), ".dev.vars must not turn the test clock on");
 });

@@ -187,3 +187,12 @@ test("invalid customers and catalogs are 422 and replace nothing", async () => {
     "plans[0].entitlements[0].featureId",
   );
 });
+
+test("with the test clock on, a malformed x-test-now is 400 and changes nothing", async () => {
+  await rejects(
+    "bad x-test-now",
+    () => api.post("/v1/usage", { customerId: id, featureId: "calls", value: 1 }, { "x-test-now": "tomorrow" }),
+    400,
+    "invalid_test_now",
+  );
+});
