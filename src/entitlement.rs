@@ -61,16 +61,17 @@ impl ResetPeriod {
 }
 
 impl ResetAnchor {
-    /// Days after Monday of a weekday anchor (Monday = 0), `None` for the others.
-    pub(crate) fn weekday_offset(self) -> Option<i64> {
+    /// The weekday of a weekday anchor, `None` for the others.
+    pub(crate) fn weekday(self) -> Option<chrono::Weekday> {
+        use chrono::Weekday;
         match self {
-            ResetAnchor::Monday => Some(0),
-            ResetAnchor::Tuesday => Some(1),
-            ResetAnchor::Wednesday => Some(2),
-            ResetAnchor::Thursday => Some(3),
-            ResetAnchor::Friday => Some(4),
-            ResetAnchor::Saturday => Some(5),
-            ResetAnchor::Sunday => Some(6),
+            ResetAnchor::Monday => Some(Weekday::Mon),
+            ResetAnchor::Tuesday => Some(Weekday::Tue),
+            ResetAnchor::Wednesday => Some(Weekday::Wed),
+            ResetAnchor::Thursday => Some(Weekday::Thu),
+            ResetAnchor::Friday => Some(Weekday::Fri),
+            ResetAnchor::Saturday => Some(Weekday::Sat),
+            ResetAnchor::Sunday => Some(Weekday::Sun),
             ResetAnchor::SubscriptionStart | ResetAnchor::Calendar => None,
         }
     }
@@ -325,7 +326,7 @@ pub(crate) fn validate_terms(
         }
         (Some(period), anchor) => {
             let anchor = anchor.unwrap_or_default();
-            if anchor.weekday_offset().is_some() && period != ResetPeriod::Week {
+            if anchor.weekday().is_some() && period != ResetPeriod::Week {
                 v.push(
                     format!("{path}.resetAnchor"),
                     format!("{owner}: a weekday resetAnchor of `{fid}` needs resetPeriod `week`"),

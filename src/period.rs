@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::entitlement::{Reset, ResetAnchor, ResetPeriod};
-use crate::time::{days_in_month, Civil, Timestamp, DAY, HOUR, WEEK};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc, Weekday};
+
+use crate::time::{Timestamp, DAY, HOUR, WEEK};
 
 /// A usage period `[start, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -37,19 +39,16 @@ pub fn window(reset: Reset, anchor: Timestamp, now: Timestamp) -> Window {
         (ResetAnchor::SubscriptionStart, ResetPeriod::Year) => months_from(anchor, 12, now),
         (ResetAnchor::Calendar, ResetPeriod::Hour) => fixed(0, HOUR, now),
         (ResetAnchor::Calendar, ResetPeriod::Day) => fixed(0, DAY, now),
-        // 1970-01-05 was a Monday: ISO weeks.
-        (ResetAnchor::Calendar, ResetPeriod::Week) => fixed(4 * DAY, WEEK, now),
+        (ResetAnchor::Calendar, ResetPeriod::Week) => weeks_from(Weekday::Mon, now),
         (ResetAnchor::Calendar, ResetPeriod::Month) => calendar_months(1, now),
         (ResetAnchor::Calendar, ResetPeriod::Year) => calendar_months(12, now),
-        (weekday, _) => {
-            // Validation allows weekday anchors on weeks only; treat any period as a week.
-            let offset = weekday.weekday_offset().unwrap_or(0);
-            fixed((4 + offset) * DAY, WEEK, now)
-        }
+        // Validation allows weekday anchors on weeks only; any period is taken as a week.
+        (weekday, _) => weeks_from(weekday.weekday().unwrap_or(Weekday::Mon), now),
     }
 }
 
-/// Fixed-length periods aligned on `origin` (milliseconds since the epoch).
+/// Fixed-length periods aligned on `origin` (milliseconds since the epoch): hours, days
+/// and weeks are 3,600,000, 86,400,000 and 604,800,000 ms (UTC, no daylight saving).
 fn fixed(origin: i64, len: i64, now: Timestamp) -> Window {
     let n = (now.as_millis() - origin).div_euclid(len);
     let start = origin + n * len;
@@ -59,25 +58,44 @@ fn fixed(origin: i64, len: i64, now: Timestamp) -> Window {
     }
 }
 
-/// `anchor + k` months, keeping its day (clamped to the month's last day) and time of day.
-pub(crate) fn add_months(anchor: Civil, k: i64) -> Timestamp {
-    let total = anchor.year * 12 + i64::from(anchor.month) - 1 + k;
-    let year = total.div_euclid(12);
-    let month = (total.rem_euclid(12) + 1) as u32;
-    let day = anchor.day.min(days_in_month(year, month));
-    Timestamp::from_civil(Civil {
-        year,
-        month,
-        day,
-        time_of_day: anchor.time_of_day,
+/// Weeks starting on `first` at 00:00Z.
+fn weeks_from(first: Weekday, now: Timestamp) -> Window {
+    let date = now.to_chrono().date_naive();
+    let back = (i64::from(date.weekday().num_days_from_monday())
+        - i64::from(first.num_days_from_monday()))
+    .rem_euclid(7);
+    let start = date
+        .checked_sub_days(Days::new(back.unsigned_abs()))
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .and_then(Timestamp::from_chrono)
+        .unwrap_or(now);
+    Window {
+        start,
+        end: start.plus_millis(WEEK),
+    }
+}
+
+/// `anchor + k` months (`k` may be negative), keeping its day of month (clamped to the
+/// last day of a shorter month: chrono's `checked_add_months`) and its time of day.
+pub(crate) fn add_months(anchor: DateTime<Utc>, k: i64) -> Timestamp {
+    let months = Months::new(u32::try_from(k.unsigned_abs()).unwrap_or(u32::MAX));
+    let moved = if k >= 0 {
+        anchor.checked_add_months(months)
+    } else {
+        anchor.checked_sub_months(months)
+    };
+    moved.and_then(Timestamp::from_chrono).unwrap_or(if k >= 0 {
+        Timestamp::MAX
+    } else {
+        Timestamp::MIN
     })
 }
 
 /// Periods of `step` months, each computed from the anchor itself (never chained).
 fn months_from(anchor: Timestamp, step: i64, now: Timestamp) -> Window {
-    let a = anchor.to_civil();
-    let c = now.to_civil();
-    let months = (c.year - a.year) * 12 + i64::from(c.month) - i64::from(a.month);
+    let a = anchor.to_chrono();
+    let c = now.to_chrono();
+    let months = i64::from(c.year() - a.year()) * 12 + i64::from(c.month()) - i64::from(a.month());
     let mut n = months.div_euclid(step);
     // The estimate is off by at most one period either way because of day and time of day.
     while add_months(a, n * step) > now {
@@ -94,15 +112,13 @@ fn months_from(anchor: Timestamp, step: i64, now: Timestamp) -> Window {
 
 /// Calendar months (`step` 1) or years (`step` 12) starting on the 1st at 00:00Z.
 fn calendar_months(step: i64, now: Timestamp) -> Window {
-    let c = now.to_civil();
-    let first = Civil {
-        year: c.year,
-        month: if step == 12 { 1 } else { c.month },
-        day: 1,
-        time_of_day: 0,
-    };
+    let c = now.to_chrono();
+    let month = if step == 12 { 1 } else { c.month() };
+    let first = NaiveDate::from_ymd_opt(c.year(), month, 1)
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .unwrap_or(c);
     Window {
-        start: Timestamp::from_civil(first),
+        start: Timestamp::from_chrono(first).unwrap_or(now),
         end: add_months(first, step),
     }
 }

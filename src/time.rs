@@ -1,11 +1,13 @@
-//! Instants in UTC as milliseconds since the Unix epoch, with RFC 3339 parsing and
-//! formatting and the civil-calendar arithmetic the usage periods need.
+//! Instants in UTC as milliseconds since the Unix epoch (JS `Date` precision), with RFC
+//! 3339 parsing and formatting and the civil-calendar conversions the usage periods need,
+//! all through `chrono`. The core never reads a clock: `now` is always handed in.
 //!
-//! The core keeps its own small time type instead of a date library: it is all the
-//! evaluator needs (UTC only, millisecond precision like JS `Date`), it is `Copy` and
-//! an `i64` on the wire, and it keeps the WebAssembly build small.
+//! [`Timestamp`] stays a `Copy` newtype of `i64` milliseconds: that is what the evaluator
+//! compares on its hot path and what the snapshot stores; chrono does the calendar.
 
 use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -27,16 +29,6 @@ const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 /// integer in binary ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
-
-/// A date and time of day in the proleptic Gregorian calendar, UTC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Civil {
-    pub year: i64,
-    pub month: u32, // 1..=12
-    pub day: u32,   // 1..=31
-    /// Milliseconds since midnight.
-    pub time_of_day: i64,
-}
 
 impl Timestamp {
     /// The Unix epoch, 1970-01-01T00:00:00Z.
@@ -74,7 +66,7 @@ impl Timestamp {
     /// Parses an RFC 3339 date-time (`2026-01-31T10:00:00Z`, fractional seconds and
     /// numeric offsets allowed); fractions below a millisecond are truncated.
     pub fn parse(s: &str) -> Option<Timestamp> {
-        parse_rfc3339(s.as_bytes()).and_then(Timestamp::from_millis)
+        parse_rfc3339(s).and_then(Timestamp::from_millis)
     }
 
     /// This instant plus `ms` milliseconds, saturating at the representable range.
@@ -82,44 +74,27 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(ms))
     }
 
-    pub(crate) fn to_civil(self) -> Civil {
-        let days = self.0.div_euclid(DAY);
-        let time_of_day = self.0.rem_euclid(DAY);
-        let (year, month, day) = civil_from_days(days);
-        Civil {
-            year,
-            month,
-            day,
-            time_of_day,
-        }
+    /// The instant as a chrono UTC date-time.
+    pub(crate) fn to_chrono(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.0).unwrap_or_default()
     }
 
-    pub(crate) fn from_civil(c: Civil) -> Timestamp {
-        let days = days_from_civil(c.year, c.month, c.day);
-        Timestamp(days.saturating_mul(DAY).saturating_add(c.time_of_day))
+    /// The instant of a chrono UTC date-time, truncated to the millisecond; `None`
+    /// outside years 0000-9999.
+    pub(crate) fn from_chrono(t: DateTime<Utc>) -> Option<Timestamp> {
+        Timestamp::from_millis(t.timestamp_millis())
     }
 }
 
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC: `2026-01-31T10:00:00Z`, with `.mmm` only when there are milliseconds.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = self.to_civil();
-        let ms = c.time_of_day % SECOND;
-        let secs = c.time_of_day / SECOND;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            c.year,
-            c.month,
-            c.day,
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )?;
-        if ms != 0 {
-            write!(f, ".{ms:03}")?;
-        }
-        f.write_str("Z")
+        let precision = if self.0.rem_euclid(SECOND) == 0 {
+            SecondsFormat::Secs
+        } else {
+            SecondsFormat::Millis
+        };
+        f.write_str(&self.to_chrono().to_rfc3339_opts(precision, true))
     }
 }
 
@@ -167,123 +142,15 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400; // [0, 399]
-    let m = i64::from(month);
-    let mp = if m > 2 { m - 3 } else { m + 9 }; // March = 0
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1; // [0, 365]
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365; // [0, 399]
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32; // [1, 31]
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32; // [1, 12]
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-pub(crate) fn is_leap_year(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap_year(year) => 29,
-        _ => 28,
-    }
-}
-
-fn digits(bytes: &[u8], from: usize, len: usize) -> Option<i64> {
-    let part = bytes.get(from..from + len)?;
-    part.iter().try_fold(0i64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
-    })
-}
-
-fn expect_byte(bytes: &[u8], at: usize, wanted: &[u8]) -> Option<()> {
-    bytes.get(at).filter(|b| wanted.contains(b)).map(|_| ())
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fff...](Z|±HH:MM)` to milliseconds since the epoch.
-fn parse_rfc3339(b: &[u8]) -> Option<i64> {
-    let year = digits(b, 0, 4)?;
-    expect_byte(b, 4, b"-")?;
-    let month = digits(b, 5, 2)?;
-    expect_byte(b, 7, b"-")?;
-    let day = digits(b, 8, 2)?;
-    expect_byte(b, 10, b"Tt ")?;
-    let hour = digits(b, 11, 2)?;
-    expect_byte(b, 13, b":")?;
-    let minute = digits(b, 14, 2)?;
-    expect_byte(b, 16, b":")?;
-    let second = digits(b, 17, 2)?;
-    if !(1..=12).contains(&month) || hour > 23 || minute > 59 || second > 59 {
+/// RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fff...](Z|±HH:MM)`, `t`/`z` or a space allowed as
+/// chrono reads them) to milliseconds since the epoch. A leap second (`:60`) is refused:
+/// UTC instants here have none, as in JS.
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    let t = DateTime::parse_from_rfc3339(s).ok()?;
+    if t.nanosecond() >= 1_000_000_000 {
         return None;
     }
-    let (month, day_u) = (month as u32, day as u32);
-    if day_u < 1 || day_u > days_in_month(year, month) {
-        return None;
-    }
-    let mut at = 19;
-    let mut millis = 0i64;
-    if b.get(at) == Some(&b'.') {
-        at += 1;
-        let start = at;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
-            if at - start < 3 {
-                millis = millis * 10 + i64::from(b.get(at).copied().unwrap_or(b'0') - b'0');
-            }
-            at += 1;
-        }
-        let n = at - start;
-        if n == 0 {
-            return None;
-        }
-        for _ in n..3 {
-            millis *= 10;
-        }
-    }
-    let offset_ms = match b.get(at)? {
-        b'Z' | b'z' => {
-            at += 1;
-            0
-        }
-        sign @ (b'+' | b'-') => {
-            let oh = digits(b, at + 1, 2)?;
-            expect_byte(b, at + 3, b":")?;
-            let om = digits(b, at + 4, 2)?;
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            at += 6;
-            let off = oh * HOUR + om * MINUTE;
-            if *sign == b'-' {
-                -off
-            } else {
-                off
-            }
-        }
-        _ => return None,
-    };
-    if at != b.len() {
-        return None;
-    }
-    let days = days_from_civil(year, month, day_u);
-    let local = days * DAY + hour * HOUR + minute * MINUTE + second * SECOND + millis;
-    Some(local - offset_ms)
+    Some(t.timestamp_millis())
 }
 
 #[cfg(test)]
@@ -328,16 +195,9 @@ mod tests {
             "2026-01-31T10:00:00Zjunk",
             "2026-01-31T10:00:00+0200",
             "+2026-01-31T10:00:00Z",
+            "2016-12-31T23:59:60Z",
         ] {
             assert_eq!(Timestamp::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn civil_round_trips_over_centuries() {
-        for days in (-800_000..800_000).step_by(997) {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
         }
     }
 

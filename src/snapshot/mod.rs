@@ -563,7 +563,7 @@ fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
                 None => true,
                 Some(r) => {
                     feature.meter == Some(Meter::Incremental)
-                        && (r.anchor.weekday_offset().is_none() || r.period == ResetPeriod::Week)
+                        && (r.anchor.weekday().is_none() || r.period == ResetPeriod::Week)
                 }
             };
             limit_ok && reset_ok
