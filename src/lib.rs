@@ -52,7 +52,6 @@
 //! Without features the crate is the pure core and builds for any target.
 
 pub mod catalog;
-mod crc32;
 pub mod customer;
 pub mod decide;
 pub mod entitlement;

@@ -26,13 +26,13 @@ use crate::features::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{feature_table, Feature, FeatureType, Meter, ValidCatalog};
-use crate::crc32::crc32;
 use crate::customer::{self, CustomerState};
 use crate::entitlement::{Amount, Reset, ResetAnchor, ResetPeriod, Terms};
 use crate::error::{Error, ErrorCode, Result, Violations};
 use crate::features::{FeatureIdx, FeatureTable};
 use crate::resolve::Prepared;
 use crate::time::Timestamp;
+use crc32fast::hash as crc32;
 
 /// The first bytes of every binary snapshot.
 pub const MAGIC: [u8; 4] = *b"EEsn";
