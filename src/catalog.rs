@@ -190,7 +190,7 @@ pub struct ValidCatalog {
 impl ValidCatalog {
     /// Parses and validates a catalog from JSON; every error has code `invalid_catalog`.
     pub fn from_json(json: &str) -> Result<ValidCatalog> {
-        ValidCatalog::new(crate::json::catalog(json)?)
+        ValidCatalog::new(crate::json::from_json(json, ErrorCode::InvalidCatalog)?)
     }
 
     /// Validates a catalog against every rule of SEMANTICS section 1, reporting all

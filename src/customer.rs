@@ -69,7 +69,7 @@ pub struct Subscription {
     #[serde(default)]
     pub cancellation_date: Option<Timestamp>,
     /// Add-ons it holds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
     pub addons: Vec<SubscriptionAddon>,
 }
 
@@ -150,13 +150,13 @@ pub struct CustomerState {
     #[serde(default)]
     pub archived: bool,
     /// Its subscriptions, in order (the order breaks ties).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
     pub subscriptions: Vec<Subscription>,
     /// Entitlements granted directly.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
     pub promotional_entitlements: Vec<Promotion>,
     /// Usage per metered feature.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
     pub usage: Vec<Usage>,
 }
 
@@ -170,7 +170,7 @@ impl CustomerState {
 
     /// Parses a customer state from JSON (shape only; see [`validate`] for the rules).
     pub fn from_json(json: &str) -> Result<CustomerState> {
-        crate::json::customer(json)
+        crate::json::from_json(json, ErrorCode::InvalidCustomer)
     }
 }
 

@@ -39,7 +39,7 @@
 //! - [`evaluator`]: a prepared customer with its resolution cached.
 //! - [`snapshot`]: snapshot build, binary and JSON forms.
 //! - [`error`]: the error type with stable codes.
-//! - `json` (private): the JSON reader every face parses catalogs and customers with.
+//! - `json` (private): JSON in (serde, with the path of a shape error) and out.
 //! - [`usage`]: recording usage (section 6): the counter rule, history, idempotency,
 //!   the atomic write of reports and consumes.
 //! - [`time`]: UTC instants and RFC 3339.

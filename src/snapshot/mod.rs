@@ -10,17 +10,17 @@
 //! on, so decoding needs no plan walk and no catalog validation.
 //!
 //! Binary form: [`MAGIC`] (4 bytes), format version (u16 LE), CRC-32 of the payload (u32
-//! LE), then the payload (layout in [`codec`], written by hand so that the WebAssembly
-//! build carries no serde code). Decoding checks each in turn, then every index,
-//! number and rule the evaluator relies on, so foreign, truncated, corrupt or future
-//! bytes are an error, never a panic and never a wrong answer.
+//! LE, `crc32fast`), then the payload: the content in `postcard` ([`Binary`]), whose
+//! features travel as a nested postcard blob so that a [`Decoder`] can recognize the
+//! features of the last snapshot byte for byte and skip them. Decoding checks each in
+//! turn, then every index, number and rule the evaluator relies on, so foreign,
+//! truncated, corrupt or future bytes are an error, never a panic and never a wrong
+//! answer; lists are read without trusting their declared lengths ([`bounded`]), so a
+//! crafted snapshot allocates in proportion to its size.
 
-mod codec;
+pub(crate) mod bounded;
 
-use std::ops::Range;
 use std::sync::Arc;
-
-use codec::FeaturesRead;
 
 use crate::features::HashSet;
 use serde::{Deserialize, Serialize};
@@ -42,8 +42,9 @@ pub const MAGIC: [u8; 4] = *b"EEsn";
 ///
 /// - 1: the first layout. Its bytes are refused (`unsupported_snapshot_version`): the
 ///   layout changed under this number before the golden check existed.
-/// - 2: the layout written since (`src/snapshot/codec.rs`).
-pub const FORMAT_VERSION: u16 = 2;
+/// - 2: the hand-written layout of postcard's wire format (until issue 9). Refused.
+/// - 3: postcard through serde, the features as a nested blob ([`Binary`]).
+pub const FORMAT_VERSION: u16 = 3;
 const HEADER_LEN: usize = 4 + 2 + 4;
 
 /// A snapshot's metadata.
@@ -94,6 +95,27 @@ pub struct PackageSummary {
     #[serde(default)]
     pub parent_plan_id: Option<String>,
 }
+
+/// The binary payload, format 3: the content with the features as a nested postcard blob
+/// (a list of [`Feature`]) and features named by their index in it.
+#[derive(Serialize, Deserialize)]
+struct Binary<'a, P, G, C> {
+    info: SnapshotInfo,
+    #[serde(borrow)]
+    features: &'a [u8],
+    plans: P,
+    addons: P,
+    granted: G,
+    customer: C,
+}
+
+/// The binary payload as decoded: every list bounded (see [`bounded`]).
+type BinaryOwned<'a> = Binary<
+    'a,
+    bounded::Vec<PackageSummary>,
+    bounded::Vec<bounded::Vec<WireTerms<FeatureIdx>>>,
+    CustomerState,
+>;
 
 /// Compiled terms of one feature. `F` is the feature's index in binary form and its
 /// id in JSON, so that the JSON form reads on its own.
@@ -248,11 +270,22 @@ impl Snapshot {
 
     /// The binary form: header and payload.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1024);
+        let content = self.content(|f| f);
+        let features = postcard::to_allocvec(content.features).unwrap_or_default();
+        let binary = Binary {
+            info: content.info.clone(),
+            features: &features,
+            plans: content.plans,
+            addons: content.addons,
+            granted: &content.granted,
+            customer: content.customer,
+        };
+        let mut out = Vec::with_capacity(features.len() + 512);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&[0; 4]);
-        codec::encode(&self.content(|f| f), &mut out);
+        // Serializing these types cannot fail (no I/O, every length known).
+        let mut out = postcard::to_extend(&binary, out).unwrap_or_default();
         let crc = crc32(out.get(HEADER_LEN..).unwrap_or_default());
         if let Some(slot) = out.get_mut(6..HEADER_LEN).and_then(|s| s.first_chunk_mut()) {
             *slot = crc.to_le_bytes();
@@ -266,13 +299,13 @@ impl Snapshot {
         Snapshot::decode_reusing(bytes, None).map(|(snapshot, _)| snapshot)
     }
 
-    /// [`Snapshot::decode`], sharing `known`'s feature table when the features section
-    /// is byte-identical to its bytes. Also returns where the features section is when
-    /// it was decoded rather than shared.
-    fn decode_reusing(
-        bytes: &[u8],
+    /// [`Snapshot::decode`], sharing `known`'s feature table when the features blob is
+    /// byte-identical to its bytes. Also returns the features blob when it was decoded
+    /// rather than shared.
+    fn decode_reusing<'b>(
+        bytes: &'b [u8],
         known: Option<&KnownFeatures>,
-    ) -> Result<(Snapshot, Option<Range<usize>>)> {
+    ) -> Result<(Snapshot, Option<&'b [u8]>)> {
         let bad = |m: &str| Error::new(ErrorCode::InvalidSnapshot, "", m);
         let Some((&[m0, m1, m2, m3, v0, v1, c0, c1, c2, c3], payload)) =
             bytes.split_first_chunk::<HEADER_LEN>()
@@ -289,30 +322,30 @@ impl Snapshot {
         if u32::from_le_bytes([c0, c1, c2, c3]) != crc32(payload) {
             return Err(bad("snapshot is corrupt or truncated: checksum mismatch"));
         }
-        let content = codec::decode(payload, known.map(|k| &*k.bytes)).map_err(|e| {
+        let not_postcard = |e: postcard::Error| {
             let mut m = String::from("snapshot payload does not decode: ");
-            m.push_str(e);
+            m.push_str(&e.to_string());
             bad(&m)
-        })?;
-        let (features, range) = match content.features {
-            FeaturesRead::Decoded(features, range) => (Features::New(features), Some(range)),
-            FeaturesRead::Known => match known {
-                Some(k) => (Features::Shared(k.table.clone()), None),
-                None => return Err(bad("snapshot payload does not decode: no features")),
-            },
+        };
+        let binary: BinaryOwned<'_> = postcard::from_bytes(payload).map_err(not_postcard)?;
+        let (features, fresh) = match known {
+            Some(k) if *k.bytes == *binary.features => (Features::Shared(k.table.clone()), None),
+            _ => {
+                let list: bounded::Vec<Feature> =
+                    postcard::from_bytes(binary.features).map_err(not_postcard)?;
+                (Features::New(list.0), Some(binary.features))
+            }
         };
         let content = Content {
-            info: content.info,
+            info: binary.info,
             features,
-            plans: content.plans,
-            addons: content.addons,
-            granted: content.granted,
-            customer: content.customer,
+            plans: binary.plans.0,
+            addons: binary.addons.0,
+            granted: binary.granted.0.into_iter().map(|g| g.0).collect(),
+            customer: binary.customer,
         };
-        let range = range
-            .and_then(|r| Some(r.start.checked_add(HEADER_LEN)?..r.end.checked_add(HEADER_LEN)?));
         let snapshot = Snapshot::from_content(content, |_, f| Some(*f))?;
-        Ok((snapshot, range))
+        Ok((snapshot, fresh))
     }
 
     /// The JSON form: the same content in camelCase, features named by id, dates as
@@ -523,8 +556,8 @@ impl Decoder {
     /// that decodes becomes the one whose features the next call may share; an error
     /// leaves the decoder as it was.
     pub fn decode(&mut self, bytes: &[u8]) -> Result<Snapshot> {
-        let (snapshot, range) = Snapshot::decode_reusing(bytes, self.last.as_ref())?;
-        if let Some(section) = range.and_then(|r| bytes.get(r)) {
+        let (snapshot, fresh) = Snapshot::decode_reusing(bytes, self.last.as_ref())?;
+        if let Some(section) = fresh {
             self.last = Some(KnownFeatures {
                 bytes: section.into(),
                 table: snapshot.prepared.features().clone(),
