@@ -8,7 +8,9 @@
 //
 // A check crosses into wasm once: `RawEngine.check(index, kind, requested, now)`
 // returns flags and leaves its numbers in a Float64Array over wasm memory; the
-// result object is built here with only the fields it has.
+// result object is built here with only the fields it has. Which bit and which slot
+// mean what is the Rust side's (`rawLayout()`, src/wasm/engine.rs `LAYOUT`), read when
+// the exports are bound: nothing of it is restated here.
 
 /** An invalid input: a catalog, a customer state, snapshot bytes or an argument. */
 export class EntitlementsError extends Error {
@@ -27,81 +29,119 @@ export class EntitlementsError extends Error {
 }
 
 /** Called by Rust (src/wasm/error.rs): the one conversion of a core error. */
-export function makeError(code, message, path, detailsJson) {
-  let details;
-  try {
-    details = JSON.parse(detailsJson);
-  } catch {
-    details = undefined;
-  }
+export function makeError(code, message, path, details) {
   return new EntitlementsError(code, message, path ?? undefined, details);
 }
 
 let raw = null;
-let tables = null;
+
+// The packed result's layout, from `rawLayout()` (src/wasm/engine.rs `LAYOUT`).
+let HAS_ACCESS, IS_FALLBACK, FEATURE, REASON_SHIFT, UNLIMITED_SHIFT, VALUE, USAGE_LIMIT;
+let CURRENT_USAGE, REQUESTED_USAGE, PERIOD_SHIFT, ANCHOR, START, END;
+let S_VALUE, S_LIMIT, S_CURRENT, S_REQUESTED, S_ANCHOR, S_START, S_END, OUT_LEN;
+let BOOLEAN, NUMERIC, METERED, NO_FEATURE, REASONS, PERIODS;
+// The common shapes of a check result, built by #check as one object literal. SHAPE
+// selects the presence bits (and IS_FALLBACK); the reason and period bits are tested
+// apart, and the values (hasAccess, isUnlimited true/false) are read from the flags.
+let REASON_MASK, UNLIMITED_TRUE, UNLIMITED_PRESENT, PERIOD_MASK, SHAPE;
+let METERED_NO_PERIOD, METERED_PERIOD, BOOLEAN_SHAPE, NUMERIC_SHAPE, PRESENT_MASK;
+
+/** Reads the layout the Rust side hands over; every field must be there. */
+export function useLayout(layout) {
+  const need = (group, name) => {
+    const v = layout?.[group]?.[name];
+    if (typeof v !== "number") throw new EntitlementsError("not_initialized", `the wasm module's layout lacks ${group}.${name}`);
+    return v;
+  };
+  const names = (name) => {
+    const v = layout?.[name];
+    if (!Array.isArray(v) || v.some((n) => typeof n !== "string")) throw new EntitlementsError("not_initialized", `the wasm module's layout lacks ${name}`);
+    return v;
+  };
+  HAS_ACCESS = need("flags", "hasAccess");
+  IS_FALLBACK = need("flags", "isFallback");
+  FEATURE = need("flags", "feature");
+  REASON_SHIFT = need("flags", "reasonShift");
+  UNLIMITED_SHIFT = need("flags", "unlimitedShift");
+  VALUE = need("flags", "value");
+  USAGE_LIMIT = need("flags", "usageLimit");
+  CURRENT_USAGE = need("flags", "currentUsage");
+  REQUESTED_USAGE = need("flags", "requestedUsage");
+  PERIOD_SHIFT = need("flags", "periodShift");
+  ANCHOR = need("flags", "anchor");
+  START = need("flags", "start");
+  END = need("flags", "end");
+  S_VALUE = need("slots", "value");
+  S_LIMIT = need("slots", "usageLimit");
+  S_CURRENT = need("slots", "currentUsage");
+  S_REQUESTED = need("slots", "requestedUsage");
+  S_ANCHOR = need("slots", "anchor");
+  S_START = need("slots", "start");
+  S_END = need("slots", "end");
+  BOOLEAN = need("kinds", "boolean");
+  NUMERIC = need("kinds", "numeric");
+  METERED = need("kinds", "metered");
+  if (typeof layout.noFeature !== "number" || typeof layout.outLen !== "number") {
+    throw new EntitlementsError("not_initialized", "the wasm module's layout lacks noFeature or outLen");
+  }
+  NO_FEATURE = layout.noFeature;
+  OUT_LEN = layout.outLen;
+  REASONS = names("reasons");
+  PERIODS = names("resetPeriods");
+  REASON_MASK = 7 << REASON_SHIFT;
+  UNLIMITED_TRUE = 1 << UNLIMITED_SHIFT;
+  UNLIMITED_PRESENT = 2 << UNLIMITED_SHIFT;
+  PERIOD_MASK = 7 << PERIOD_SHIFT;
+  SHAPE = IS_FALLBACK | FEATURE | UNLIMITED_PRESENT | VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END;
+  METERED_NO_PERIOD = FEATURE | UNLIMITED_PRESENT | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE;
+  METERED_PERIOD = METERED_NO_PERIOD | ANCHOR | START | END;
+  BOOLEAN_SHAPE = FEATURE;
+  NUMERIC_SHAPE = FEATURE | UNLIMITED_PRESENT | VALUE;
+  PRESENT_MASK = VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END | (7 << PERIOD_SHIFT);
+}
 
 /**
  * Connects this module to the raw wasm exports:
- * `{ newEngine(), validateCatalog(json), buildSnapshot(...), memory(), tables() }`.
+ * `{ newEngine(), validateCatalog(catalog), buildSnapshot(...), memory(), layout() }`.
  */
 export function bind(rawExports) {
   raw = rawExports;
-  tables = null;
+  laidOut = false;
 }
+
+let laidOut = false;
 
 function rawApi() {
   if (raw === null) {
     throw new EntitlementsError("not_initialized", "edge-entitlements is not initialized: call `init()` or `initSync()` first");
   }
-  if (tables === null) {
-    tables = JSON.parse(raw.tables());
+  if (!laidOut) {
+    // The first call after `init()`: the layout can only be read from a loaded module.
+    let layout;
+    try {
+      layout = raw.layout();
+    } catch {
+      throw new EntitlementsError("not_initialized", "edge-entitlements is not initialized: call `init()` or `initSync()` first");
+    }
+    useLayout(layout);
+    laidOut = true;
   }
   return raw;
 }
 
-// Flags of RawEngine.check (src/wasm/engine.rs, mod `flag`).
-const HAS_ACCESS = 1;
-const IS_FALLBACK = 1 << 1;
-const FEATURE = 1 << 2;
-const REASON_SHIFT = 3;
-const UNLIMITED_SHIFT = 6;
-const VALUE = 1 << 8;
-const USAGE_LIMIT = 1 << 9;
-const CURRENT_USAGE = 1 << 10;
-const REQUESTED_USAGE = 1 << 11;
-const PERIOD_SHIFT = 12;
-const ANCHOR = 1 << 15;
-const START = 1 << 16;
-const END = 1 << 17;
-
-// The common shapes of a check result, built by #check as one object literal. SHAPE
-// selects the presence bits (and IS_FALLBACK); the reason and period bits are tested
-// apart, and the values (hasAccess, isUnlimited true/false) are read from the flags.
-const REASON_MASK = 7 << REASON_SHIFT;
-const UNLIMITED_TRUE = 1 << UNLIMITED_SHIFT;
-const UNLIMITED_PRESENT = 2 << UNLIMITED_SHIFT;
-const PERIOD_MASK = 7 << PERIOD_SHIFT;
-const SHAPE = IS_FALLBACK | FEATURE | UNLIMITED_PRESENT | VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END;
-const METERED_NO_PERIOD = FEATURE | UNLIMITED_PRESENT | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE;
-const METERED_PERIOD = METERED_NO_PERIOD | ANCHOR | START | END;
-const BOOLEAN_SHAPE = FEATURE;
-const NUMERIC_SHAPE = FEATURE | UNLIMITED_PRESENT | VALUE;
-
-const BOOLEAN = 0;
-const NUMERIC = 1;
-const METERED = 2;
-const NO_FEATURE = 0xffffffff;
-
-function toJson(value, what) {
-  if (typeof value === "string") return value;
+/** An input object; JSON text is parsed first. */
+function input(value, what) {
+  if (typeof value === "string") {
+    try {
+      return JSON.parse(value);
+    } catch (e) {
+      throw new EntitlementsError(`invalid_${what}`, `${what} is not valid JSON: ${e && e.message}`);
+    }
+  }
   if (value === null || typeof value !== "object") {
     throw new EntitlementsError(`invalid_${what}`, `${what} must be an object`);
   }
-  try {
-    return JSON.stringify(value);
-  } catch (e) {
-    throw new EntitlementsError(`invalid_${what}`, `${what} is not JSON-serializable: ${e && e.message}`);
-  }
+  return value;
 }
 
 function millis(date, name) {
@@ -114,7 +154,7 @@ function millis(date, name) {
 
 /** Validates a catalog; throws `EntitlementsError` (`invalid_catalog`) with every violation. */
 export function validateCatalog(catalog) {
-  rawApi().validateCatalog(toJson(catalog, "catalog"));
+  rawApi().validateCatalog(input(catalog, "catalog"));
 }
 
 /**
@@ -137,8 +177,8 @@ export function buildSnapshot(catalog, customerState, options) {
   }
   const now = opts.now === undefined ? Date.now() : millis(opts.now, "now");
   return api.buildSnapshot(
-    toJson(catalog, "catalog"),
-    toJson(customerState, "customer"),
+    input(catalog, "catalog"),
+    input(customerState, "customer"),
     opts.environment,
     version,
     catalogVersion,
@@ -189,17 +229,17 @@ function reportListenerError(e) {
  * Date at all.
  */
 function refreshPeriodDates(entry, out) {
-  let ms = out[4];
+  let ms = out[S_ANCHOR];
   if (entry.anchorMs !== ms) {
     entry.anchorMs = ms;
     entry.anchor = new ReadOnlyDate(ms);
   }
-  ms = out[5];
+  ms = out[S_START];
   if (entry.startMs !== ms) {
     entry.startMs = ms;
     entry.start = new ReadOnlyDate(ms);
   }
-  ms = out[6];
+  ms = out[S_END];
   if (entry.endMs !== ms) {
     entry.endMs = ms;
     entry.end = new ReadOnlyDate(ms);
@@ -250,7 +290,7 @@ export class EntitlementsClient {
     // The next snapshot of the same catalog shares its feature table: keep the feature
     // objects (and their cached Dates) unless the table changed.
     if (this.#features === null || this.#engine.featuresChanged()) {
-      const byIdx = JSON.parse(this.#engine.featuresJson()).map((f) => Object.freeze(f));
+      const byIdx = this.#engine.features().map((f) => Object.freeze(f));
       const features = new Map();
       for (let i = 0; i < byIdx.length; i++) {
         features.set(byIdx[i].id, {
@@ -267,12 +307,9 @@ export class EntitlementsClient {
       this.#byIdx = byIdx;
       this.#features = features;
     }
-    const info = JSON.parse(this.#engine.infoJson());
-    const out = this.#out();
-    this.#engine.infoDates();
-    info.issuedAt = out[0];
-    if (Number.isNaN(out[1])) delete info.validUntil;
-    else info.validUntil = out[1];
+    const info = this.#engine.info();
+    info.issuedAt = Date.parse(info.issuedAt);
+    if (info.validUntil !== undefined) info.validUntil = Date.parse(info.validUntil);
     this.#info = info;
     const current = this.snapshotInfo;
     for (const listener of [...this.#listeners]) {
@@ -337,10 +374,10 @@ export class EntitlementsClient {
       isFallback: false,
       feature: entry.feature,
       isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-      usageLimit: out[1],
-      currentUsage: out[2],
-      requestedUsage: out[3],
-      resetPeriod: tables.resetPeriods[period],
+      usageLimit: out[S_LIMIT],
+      currentUsage: out[S_CURRENT],
+      requestedUsage: out[S_REQUESTED],
+      resetPeriod: PERIODS[period],
       usagePeriodAnchor: entry.anchor,
       usagePeriodStart: entry.start,
       usagePeriodEnd: entry.end,
@@ -376,10 +413,10 @@ export class EntitlementsClient {
     }
     const windowed = this.#engine.recordUsage(featureId, amount, this.#now());
     const out = this.#out();
-    const r = { currentUsage: out[2] };
+    const r = { currentUsage: out[S_CURRENT] };
     if (windowed) {
-      r.usagePeriodStart = new Date(out[5]);
-      r.usagePeriodEnd = new Date(out[6]);
+      r.usagePeriodStart = new Date(out[S_START]);
+      r.usagePeriodEnd = new Date(out[S_END]);
     }
     return r;
   }
@@ -402,7 +439,7 @@ export class EntitlementsClient {
   #out() {
     let view = this.#view;
     if (view === null || view.byteLength === 0) {
-      view = new Float64Array(raw.memory().buffer, this.#engine.outPtr(), 8);
+      view = new Float64Array(raw.memory().buffer, this.#engine.outPtr(), OUT_LEN);
       this.#view = view;
     }
     return view;
@@ -434,10 +471,10 @@ export class EntitlementsClient {
             isFallback: false,
             feature: entry.feature,
             isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-            usageLimit: out[1],
-            currentUsage: out[2],
-            requestedUsage: out[3],
-            resetPeriod: tables.resetPeriods[period],
+            usageLimit: out[S_LIMIT],
+            currentUsage: out[S_CURRENT],
+            requestedUsage: out[S_REQUESTED],
+            resetPeriod: PERIODS[period],
             usagePeriodAnchor: entry.anchor,
             usagePeriodStart: entry.start,
             usagePeriodEnd: entry.end,
@@ -446,13 +483,13 @@ export class EntitlementsClient {
         return {
           hasAccess: (flags & HAS_ACCESS) !== 0,
           isFallback: false,
-          accessDeniedReason: tables.reasons[(flags >>> REASON_SHIFT) & 7],
+          accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & 7],
           feature: entry.feature,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-          usageLimit: out[1],
-          currentUsage: out[2],
-          requestedUsage: out[3],
-          resetPeriod: tables.resetPeriods[period],
+          usageLimit: out[S_LIMIT],
+          currentUsage: out[S_CURRENT],
+          requestedUsage: out[S_REQUESTED],
+          resetPeriod: PERIODS[period],
           usagePeriodAnchor: entry.anchor,
           usagePeriodStart: entry.start,
           usagePeriodEnd: entry.end,
@@ -468,20 +505,20 @@ export class EntitlementsClient {
             isFallback: false,
             feature: entry.feature,
             isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-            usageLimit: out[1],
-            currentUsage: out[2],
-            requestedUsage: out[3],
+            usageLimit: out[S_LIMIT],
+            currentUsage: out[S_CURRENT],
+            requestedUsage: out[S_REQUESTED],
           };
         }
         return {
           hasAccess: (flags & HAS_ACCESS) !== 0,
           isFallback: false,
-          accessDeniedReason: tables.reasons[(flags >>> REASON_SHIFT) & 7],
+          accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & 7],
           feature: entry.feature,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-          usageLimit: out[1],
-          currentUsage: out[2],
-          requestedUsage: out[3],
+          usageLimit: out[S_LIMIT],
+          currentUsage: out[S_CURRENT],
+          requestedUsage: out[S_REQUESTED],
         };
       }
       case BOOLEAN_SHAPE:
@@ -495,7 +532,7 @@ export class EntitlementsClient {
           hasAccess: (flags & HAS_ACCESS) !== 0,
           isFallback: false,
           feature: entry.feature,
-          value: out[0],
+          value: out[S_VALUE],
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
         };
       }
@@ -509,23 +546,23 @@ export class EntitlementsClient {
     if ((flags & IS_FALLBACK) !== 0) return fallbackResult(this.#fallbackFor(featureId, fallback), feature);
     const r = { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false };
     const reason = (flags >>> REASON_SHIFT) & 7;
-    if (reason !== 0) r.accessDeniedReason = tables.reasons[reason];
+    if (reason !== 0) r.accessDeniedReason = REASONS[reason];
     if (feature !== undefined) r.feature = feature;
-    if ((flags & 0x3ffff00) === 0 && ((flags >>> UNLIMITED_SHIFT) & 3) === 0) return r;
+    if ((flags & PRESENT_MASK) === 0 && ((flags >>> UNLIMITED_SHIFT) & 3) === 0) return r;
     let out = this.#view;
     if (out === null || out.byteLength === 0) out = this.#out();
-    if ((flags & VALUE) !== 0) r.value = out[0];
+    if ((flags & VALUE) !== 0) r.value = out[S_VALUE];
     const unlimited = (flags >>> UNLIMITED_SHIFT) & 3;
     if (unlimited !== 0) r.isUnlimited = unlimited === 3;
-    if ((flags & USAGE_LIMIT) !== 0) r.usageLimit = out[1];
-    if ((flags & CURRENT_USAGE) !== 0) r.currentUsage = out[2];
-    if ((flags & REQUESTED_USAGE) !== 0) r.requestedUsage = out[3];
+    if ((flags & USAGE_LIMIT) !== 0) r.usageLimit = out[S_LIMIT];
+    if ((flags & CURRENT_USAGE) !== 0) r.currentUsage = out[S_CURRENT];
+    if ((flags & REQUESTED_USAGE) !== 0) r.requestedUsage = out[S_REQUESTED];
     const period = (flags >>> PERIOD_SHIFT) & 7;
-    if (period !== 0) r.resetPeriod = tables.resetPeriods[period];
+    if (period !== 0) r.resetPeriod = PERIODS[period];
     if ((flags & (ANCHOR | START | END)) !== 0 && entry !== undefined) {
       // Per feature, the last Dates made: reused while the period is the same.
       if ((flags & ANCHOR) !== 0) {
-        const ms = out[4];
+        const ms = out[S_ANCHOR];
         if (entry.anchorMs !== ms) {
           entry.anchorMs = ms;
           entry.anchor = new ReadOnlyDate(ms);
@@ -533,7 +570,7 @@ export class EntitlementsClient {
         r.usagePeriodAnchor = entry.anchor;
       }
       if ((flags & START) !== 0) {
-        const ms = out[5];
+        const ms = out[S_START];
         if (entry.startMs !== ms) {
           entry.startMs = ms;
           entry.start = new ReadOnlyDate(ms);
@@ -541,7 +578,7 @@ export class EntitlementsClient {
         r.usagePeriodStart = entry.start;
       }
       if ((flags & END) !== 0) {
-        const ms = out[6];
+        const ms = out[S_END];
         if (entry.endMs !== ms) {
           entry.endMs = ms;
           entry.end = new ReadOnlyDate(ms);

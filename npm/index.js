@@ -1,6 +1,6 @@
 // Entry point of the npm package `edge-entitlements` (copied into pkg/ by
 // scripts/build-pkg.sh, which fills in the snippet path of js/client.js).
-import init, { initSync, RawEngine, rawValidateCatalog, rawBuildSnapshot, rawMemory, rawTables } from "./edge_entitlements.js";
+import init, { initSync, RawEngine, rawValidateCatalog, rawBuildSnapshot, rawMemory, rawLayout } from "./edge_entitlements.js";
 import { bind, EntitlementsClient } from "./__CLIENT__";
 import { connectLive } from "./live.js";
 
@@ -9,7 +9,7 @@ bind({
   validateCatalog: rawValidateCatalog,
   buildSnapshot: rawBuildSnapshot,
   memory: rawMemory,
-  tables: rawTables,
+  layout: rawLayout,
 });
 
 // `EntitlementsClient.connect(options)`: fetch, then follow the Worker's live stream.

@@ -10,9 +10,16 @@ cd "$(dirname "$0")/.."
 
 node benches/npm/bench.mjs
 
-size() { gzip -9c "$@" | wc -c; }
-js=(pkg/*.js pkg/snippets/*/js/*.js)
-wasm=$(stat -c %s pkg/edge_entitlements_bg.wasm)
-printf 'size: wasm %d bytes raw, %d gzip -9; js %d gzip -9; total (pkg/*.wasm + pkg/*.js + snippets) %d bytes gzip -9\n' \
-  "$wasm" "$(size pkg/edge_entitlements_bg.wasm)" "$(cat "${js[@]}" | gzip -9 | wc -c)" \
-  "$(( $(size pkg/edge_entitlements_bg.wasm) + $(cat "${js[@]}" | gzip -9 | wc -c) ))"
+# What a browser downloads for each entry: its wasm and the JS modules it imports, each
+# file gzipped on its own (as a server sends them).
+gz() { local n=0 f; for f in "$@"; do n=$(( n + $(gzip -9c "$f" | wc -c) )); done; echo "$n"; }
+entry() { # name wasm js...
+  local name=$1 wasm=$2; shift 2
+  printf 'size of %s: wasm %d bytes raw, %d gzip -9; js %d gzip -9; total %d bytes gzip -9\n' \
+    "$name" "$(stat -c %s "$wasm")" "$(gz "$wasm")" "$(gz "$@")" "$(( $(gz "$wasm") + $(gz "$@") ))"
+}
+full_snippet=$(ls pkg/snippets/edge-entitlements-*/js/client.js)
+entry "edge-entitlements/client (checks, recordUsage, connect)" pkg/edge_entitlements_client_bg.wasm \
+  pkg/client.js pkg/edge_entitlements_client.js pkg/live.js pkg/snippets/client/js/client.js
+entry "edge-entitlements (everything: + validateCatalog, buildSnapshot)" pkg/edge_entitlements_bg.wasm \
+  pkg/index.js pkg/edge_entitlements.js pkg/live.js "$full_snippet"

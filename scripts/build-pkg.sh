@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package `edge-entitlements` into pkg/ (wasm-pack --target web), so the
 # same files load in browsers (`await init()`) and Node (`initSync({ module: bytes })`).
+# Two entries, two wasm modules: `edge-entitlements` (index.js: everything, feature
+# `wasm-build`) and `edge-entitlements/client` (client.js: checks, local usage and
+# connect(), feature `wasm`, what a browser that only checks downloads).
 #
 #   scripts/build-pkg.sh            release build + wasm-opt (npm binaryen)
 #   PKG_DEV=1 scripts/build-pkg.sh  debug build, no wasm-opt (faster)
@@ -21,23 +24,38 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 # touching the shared Cargo.toml metadata.
 mode=(--release)
 [ -n "${PKG_DEV:-}" ] && mode=(--dev)
-rm -rf pkg
-wasm-pack build "${mode[@]}" --no-opt --target web --out-dir pkg --out-name edge_entitlements --no-pack . -- --features wasm
-if [ -z "${PKG_DEV:-}" ]; then
+rm -rf pkg target/pkg-client
+optimize() { # wasm file
+  [ -n "${PKG_DEV:-}" ] && return 0
   # --converge repeats -Oz while it still shrinks; then --flatten --rereloop rebuilds the
-  # control flow of the big readers and two more -Oz shrink it again (about 0.25 KB
-  # gzipped; the check speed is unchanged); --strip-producers and --strip-target-features
-  # drop custom sections no runtime reads.
+  # control flow of the big readers and two more -Oz shrink it again; --strip-producers
+  # and --strip-target-features drop custom sections no runtime reads.
   # shellcheck disable=SC2086
   wasm-opt ${PKG_WASM_OPT:--Oz --converge --flatten --rereloop -Oz -Oz --strip-producers --strip-target-features} --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    -o pkg/edge_entitlements_bg.wasm pkg/edge_entitlements_bg.wasm
-fi
+    -o "$1" "$1"
+}
+wasm-pack build "${mode[@]}" --no-opt --target web --out-dir pkg --out-name edge_entitlements --no-pack . -- --features wasm-build
+optimize pkg/edge_entitlements_bg.wasm
+wasm-pack build "${mode[@]}" --no-opt --target web --out-dir target/pkg-client --out-name edge_entitlements_client --no-pack . -- --features wasm
+optimize target/pkg-client/edge_entitlements_client_bg.wasm
 
 client=$(cd pkg && ls snippets/*/js/client.js)
 [ -n "$client" ] || { echo "pkg/snippets/*/js/client.js not found" >&2; exit 1; }
+# The client entry's module gets its own copy of the snippet (its own `bind` state), so
+# that a page importing both entries keeps each module's engines on their own memory.
+client_snippet="snippets/client/js/client.js"
+mkdir -p "pkg/$(dirname "$client_snippet")"
+cp "target/pkg-client/$(cd target/pkg-client && ls snippets/*/js/client.js)" "pkg/$client_snippet"
+for f in edge_entitlements_client.js edge_entitlements_client.d.ts edge_entitlements_client_bg.wasm edge_entitlements_client_bg.wasm.d.ts; do
+  cp "target/pkg-client/$f" "pkg/$f"
+done
+sed -i "s#\./snippets/[^\"']*/js/client\.js#./${client_snippet}#g" pkg/edge_entitlements_client.js
+grep -q "$client_snippet" pkg/edge_entitlements_client.js || { echo "client glue does not import its snippet" >&2; exit 1; }
 sed "s#__CLIENT__#${client}#g" npm/index.js > pkg/index.js
+sed "s#__CLIENT__#${client_snippet}#g" npm/client.js > pkg/client.js
 cp npm/index.d.ts pkg/index.d.ts
+cp npm/client.d.ts pkg/client.d.ts
 cp js/live.js pkg/live.js
 cp npm/README.md pkg/README.md
 rm -f pkg/.gitignore
@@ -52,12 +70,13 @@ rm -f pkg/.gitignore
 # the package stays readable and debuggable. PKG_DEV=1 skips this.
 if [ -z "${PKG_DEV:-}" ]; then
   command -v esbuild >/dev/null || { echo "esbuild missing: run npm install" >&2; exit 1; }
-  for js in pkg/edge_entitlements.js pkg/index.js pkg/live.js "pkg/$client"; do
+  for js in pkg/edge_entitlements.js pkg/edge_entitlements_client.js pkg/index.js pkg/client.js pkg/live.js "pkg/$client" "pkg/$client_snippet"; do
     banner=()
     # wasm-bindgen's hint for Deno, a comment that minification would drop.
     [ "$js" = pkg/edge_entitlements.js ] && banner=(--banner:js='/* @ts-self-types="./edge_entitlements.d.ts" */')
+    [ "$js" = pkg/edge_entitlements_client.js ] && banner=(--banner:js='/* @ts-self-types="./edge_entitlements_client.d.ts" */')
     names=(--keep-names)
-    case "$js" in pkg/index.js | pkg/live.js | pkg/edge_entitlements.js) names=() ;; esac
+    case "$js" in pkg/index.js | pkg/client.js | pkg/live.js | pkg/edge_entitlements.js | pkg/edge_entitlements_client.js) names=() ;; esac
     esbuild "$js" --minify "${names[@]}" --format=esm --sourcemap "${banner[@]}" \
       --outfile="$js.min" --log-level=warning
     mv "$js.min" "$js"
@@ -83,22 +102,30 @@ const pkg = {
   types: "index.d.ts",
   exports: {
     ".": { types: "./index.d.ts", default: "./index.js" },
+    "./client": { types: "./client.d.ts", default: "./client.js" },
     "./edge_entitlements_bg.wasm": "./edge_entitlements_bg.wasm",
+    "./edge_entitlements_client_bg.wasm": "./edge_entitlements_client_bg.wasm",
     "./package.json": "./package.json",
   },
   files: [
     "index.js",
     "index.d.ts",
+    "client.js",
+    "client.d.ts",
     "live.js",
     "edge_entitlements.js",
     "edge_entitlements.d.ts",
     "edge_entitlements_bg.wasm",
     "edge_entitlements_bg.wasm.d.ts",
+    "edge_entitlements_client.js",
+    "edge_entitlements_client.d.ts",
+    "edge_entitlements_client_bg.wasm",
+    "edge_entitlements_client_bg.wasm.d.ts",
     "snippets/",
     "*.js.map",
     "README.md",
   ],
-  sideEffects: ["./index.js", "./live.js", "./snippets/*"],
+  sideEffects: ["./index.js", "./client.js", "./live.js", "./snippets/*"],
 };
 fs.writeFileSync("pkg/package.json", JSON.stringify(pkg, null, 2) + "\n");
 NODE

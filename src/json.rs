@@ -1,6 +1,7 @@
 //! JSON in and out of the core, through serde: [`from_json`] reads any input type (the
-//! catalog, a customer state) with `serde_json`, and `serde_path_to_error` names the field
-//! of a shape error (`plans[1].entitlements[0].usageLimit`); [`strip_nulls`] leaves absent
+//! catalog, a customer state) with `serde_json` ([`from_deserializer`] from any other
+//! format, such as a JS value), and `serde_path_to_error` names the field of a shape
+//! error (`plans[1].entitlements[0].usageLimit`); [`strip_nulls`] leaves absent
 //! fields out of what the crate writes. The schema of each type is its serde derive.
 
 use serde::de::DeserializeOwned;
@@ -24,6 +25,28 @@ pub(crate) fn from_json<T: DeserializeOwned>(json: &str, code: ErrorCode) -> Res
     })?;
     de.end().map_err(|e| Error::new(code, "", message(&e)))?;
     Ok(value)
+}
+
+/// Reads a `T` from any serde deserializer (a JS value in the npm package), with the same
+/// errors as [`from_json`]: `code`, the path of the offending field, serde's message.
+#[cfg_attr(
+    not(feature = "wasm-build"),
+    allow(
+        dead_code,
+        reason = "read JS values in the npm package's building half"
+    )
+)]
+pub(crate) fn from_deserializer<'de, D, T>(de: D, code: ErrorCode) -> Result<T>
+where
+    D: serde::Deserializer<'de>,
+    D::Error: std::fmt::Display,
+    T: serde::Deserialize<'de>,
+{
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        Error::new(code, path, e.into_inner().to_string())
+    })
 }
 
 /// serde_json's message; the position is kept only for syntax errors (`invalid JSON:

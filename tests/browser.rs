@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use edge_entitlements::wasm::{
-    build_snapshot as raw_build, memory, tables, validate_catalog as raw_validate, RawEngine,
+    build_snapshot as raw_build, layout, memory, validate_catalog as raw_validate, RawEngine,
 };
 use js_sys::{Array, Date, Function, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
@@ -89,14 +89,13 @@ fn setup() {
     );
     set(
         "validateCatalog",
-        Closure::<dyn Fn(String) -> Result<(), JsValue>>::new(|c: String| raw_validate(&c))
-            .into_js_value(),
+        Closure::<dyn Fn(JsValue) -> Result<(), JsValue>>::new(raw_validate).into_js_value(),
     );
     set(
         "buildSnapshot",
-        Closure::<dyn Fn(String, String, String, f64, f64, f64) -> Result<Vec<u8>, JsValue>>::new(
-            |c: String, s: String, e: String, v: f64, cv: f64, n: f64| {
-                raw_build(&c, &s, &e, v, cv, n)
+        Closure::<dyn Fn(JsValue, JsValue, String, f64, f64, f64) -> Result<Vec<u8>, JsValue>>::new(
+            |c: JsValue, s: JsValue, e: String, v: f64, cv: f64, n: f64| {
+                raw_build(c, s, &e, v, cv, n)
             },
         )
         .into_js_value(),
@@ -106,8 +105,8 @@ fn setup() {
         Closure::<dyn Fn() -> JsValue>::new(memory).into_js_value(),
     );
     set(
-        "tables",
-        Closure::<dyn Fn() -> String>::new(tables).into_js_value(),
+        "layout",
+        Closure::<dyn Fn() -> JsValue>::new(layout).into_js_value(),
     );
     bind(&raw);
 }

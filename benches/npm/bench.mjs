@@ -1,7 +1,10 @@
 // Node benchmark of the npm package (pkg/): one getMeteredEntitlement on a loaded
-// 50-feature snapshot (and a boolean and a numeric check), and one applySnapshot of that snapshot. Prints ns/op.
+// 50-feature snapshot (and a boolean and a numeric check), and one applySnapshot of that
+// snapshot; and, in the same run, the peer SDK's local metered check on the same 50
+// entitlements (benches/npm/peer.mjs). Prints ns/op and the ratio.
 import { readFileSync } from "node:fs";
 import { initSync, EntitlementsClient, buildSnapshot } from "../../pkg/index.js";
+import { startPeer } from "./peer.mjs";
 
 initSync({ module: readFileSync(new URL("../../pkg/edge_entitlements_bg.wasm", import.meta.url)) });
 
@@ -53,7 +56,7 @@ let sink = 0;
 const check = client.getMeteredEntitlement({ featureId: "feature-2", options: { requestedUsage: 1 } });
 if (!check.hasAccess || check.usageLimit !== 2000) throw new Error(`unexpected answer ${JSON.stringify(check)}`);
 
-bench(`getMeteredEntitlement (${FEATURES}-feature snapshot, Date.now clock)`, 2_000_000, (i) => {
+const ours = bench(`getMeteredEntitlement (${FEATURES}-feature snapshot, Date.now clock)`, 2_000_000, (i) => {
   sink += client.getMeteredEntitlement(params[i % params.length]).currentUsage;
 });
 const fixed = new EntitlementsClient({ now: () => now });
@@ -72,4 +75,13 @@ const snapshots = [1, 2].map((v) => buildSnapshot(catalog, customer, { environme
 bench(`applySnapshot (${bytes.length} bytes)`, 5_000, (i) => {
   versions.applySnapshot(snapshots[i & 1]);
 });
+const peer = await startPeer(features);
+const peerCheck = peer.client.getMeteredEntitlement({ featureId: "feature-2", options: { requestedUsage: 1 } });
+if (!peerCheck.hasAccess || peerCheck.usageLimit !== 2000) throw new Error(`unexpected peer answer ${JSON.stringify(peerCheck)}`);
+const theirs = bench("peer: Stigg JS client SDK getMeteredEntitlement (same 50 entitlements, loaded)", 200_000, (i) => {
+  sink += peer.client.getMeteredEntitlement(params[i % params.length]).currentUsage;
+});
+peer.stop();
+console.log(`ratio: ours / peer = ${(ours / theirs).toFixed(3)} (goal <= 0.1)`);
 if (sink === 42) console.log("");
+process.exit(0);

@@ -259,29 +259,15 @@ impl ReportInput {
             }
             Some(_) => return Err(invalid(path, "value", "value must be a number")),
         };
-        check_value(value, update, path)?;
-        let at = match f.get("timestamp") {
-            None | Some(Value::Null) => now,
-            Some(Value::String(s)) => {
-                let t = Timestamp::parse(s).ok_or_else(|| {
-                    invalid(
-                        path,
-                        "timestamp",
-                        format!("timestamp `{s}` is not an RFC 3339 instant"),
-                    )
-                })?;
-                if t.as_millis() > now.as_millis().saturating_add(CLOCK_SKEW_MS) {
-                    return Err(invalid(
-                        path,
-                        "timestamp",
-                        format!(
-                            "timestamp {t} lies more than {} s after now ({now}): usage cannot be reported ahead of time",
-                            CLOCK_SKEW_MS / 1000
-                        ),
-                    ));
-                }
-                t.min(now)
-            }
+        let timestamp = match f.get("timestamp") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(Timestamp::parse(s).ok_or_else(|| {
+                invalid(
+                    path,
+                    "timestamp",
+                    format!("timestamp `{s}` is not an RFC 3339 instant"),
+                )
+            })?),
             Some(_) => {
                 return Err(invalid(
                     path,
@@ -290,8 +276,42 @@ impl ReportInput {
                 ))
             }
         };
+        Report::checked(features, feature, value, update, timestamp, now, path)
+    }
+}
+
+impl Report {
+    /// A report from typed parts, checked as [`ReportInput::validate`] checks one: a
+    /// metered feature of `features`, a finite `value` within 2^53-1 (not negative with
+    /// `set`), a `timestamp` at most 300 s ahead of `now` (then `now`; absent: `now`).
+    /// `path` prefixes error paths. Errors: `invalid_usage`.
+    pub fn checked(
+        features: &FeatureTable,
+        feature_id: &str,
+        value: f64,
+        update: UsageUpdate,
+        timestamp: Option<Timestamp>,
+        now: Timestamp,
+        path: &str,
+    ) -> Result<Report> {
+        metered_feature(features, feature_id, path)?;
+        check_value(value, update, path)?;
+        let at = match timestamp {
+            None => now,
+            Some(t) if t.as_millis() > now.as_millis().saturating_add(CLOCK_SKEW_MS) => {
+                return Err(invalid(
+                    path,
+                    "timestamp",
+                    format!(
+                        "timestamp {t} lies more than {} s after now ({now}): usage cannot be reported ahead of time",
+                        CLOCK_SKEW_MS / 1000
+                    ),
+                ))
+            }
+            Some(t) => t.min(now),
+        };
         Ok(Report {
-            feature_id: feature.to_string(),
+            feature_id: feature_id.to_string(),
             value,
             update,
             at,

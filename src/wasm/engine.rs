@@ -3,21 +3,23 @@
 //! A check returns a `u32` of flags and writes its numbers into a small `f64` buffer in
 //! wasm memory ([`RawEngine::out_ptr`]), which `js/client.js` reads through a
 //! `Float64Array` to build the result object. No string crosses on the hot path: the
-//! JS side maps feature ids to indexes once per applied snapshot.
+//! JS side maps feature ids to indexes once per applied snapshot. The flags, slots and
+//! codes are defined once, here ([`LAYOUT`]), and handed to the JS side.
 
 use wasm_bindgen::prelude::*;
 
-use crate::catalog::Feature;
-use crate::decide::{Check, CheckKind, Decision, DeniedReason};
+use serde::Serialize;
+
+use crate::decide::{Check, CheckKind, Decision, DeniedReason, FeatureRef};
 use crate::entitlement::ResetPeriod;
 use crate::evaluator::{kind_of, Evaluator};
 use crate::snapshot::{Decoder, SnapshotInfo};
 use crate::time::Timestamp;
-use crate::usage::{ReportInput, UsageUpdate};
+use crate::usage::{Report, UsageUpdate};
 
-use super::{error, json_out};
+use super::error;
 
-/// Result flags of [`RawEngine::check`]; mirrored in `js/client.js`.
+/// Result flags of [`RawEngine::check`]; handed to `js/client.js` in [`LAYOUT`].
 pub mod flag {
     /// `hasAccess`.
     pub const HAS_ACCESS: u32 = 1;
@@ -70,6 +72,139 @@ pub const PERIODS: [ResetPeriod; 5] = [
 /// The feature index the JS side passes for an id it does not know.
 const NO_FEATURE: u32 = u32::MAX;
 const OUT_LEN: usize = 8;
+
+/// Output slots of [`RawEngine::check`] (indexes into the `f64` buffer).
+pub mod slot {
+    /// A numeric `value`.
+    pub const VALUE: usize = 0;
+    /// `usageLimit`.
+    pub const USAGE_LIMIT: usize = 1;
+    /// `currentUsage`.
+    pub const CURRENT_USAGE: usize = 2;
+    /// `requestedUsage`.
+    pub const REQUESTED_USAGE: usize = 3;
+    /// `usagePeriodAnchor`, ms since the epoch.
+    pub const ANCHOR: usize = 4;
+    /// `usagePeriodStart`, ms since the epoch.
+    pub const START: usize = 5;
+    /// `usagePeriodEnd`, ms since the epoch.
+    pub const END: usize = 6;
+}
+
+/// Everything `js/client.js` needs to read a packed result, defined once.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layout {
+    /// Presence and value bits, by result field.
+    pub flags: Flags,
+    /// Where each number is, by result field.
+    pub slots: Slots,
+    /// The `kind` argument of [`RawEngine::check`].
+    pub kinds: Kinds,
+    /// The feature index for an id not in the snapshot.
+    pub no_feature: u32,
+    /// How many `f64` slots there are.
+    pub out_len: usize,
+    /// Reason names by code (0 = none).
+    pub reasons: [&'static str; REASONS.len() + 1],
+    /// Reset period names by code (0 = none).
+    pub reset_periods: [&'static str; PERIODS.len() + 1],
+}
+
+/// The flag bits of [`flag`], by name.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(
+    missing_docs,
+    reason = "the names are the fields of a check result, see `flag`"
+)]
+pub struct Flags {
+    pub has_access: u32,
+    pub is_fallback: u32,
+    pub feature: u32,
+    pub reason_shift: u32,
+    pub unlimited_shift: u32,
+    pub value: u32,
+    pub usage_limit: u32,
+    pub current_usage: u32,
+    pub requested_usage: u32,
+    pub period_shift: u32,
+    pub anchor: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// The slots of [`slot`], by name.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(
+    missing_docs,
+    reason = "the names are the fields of a check result, see `slot`"
+)]
+pub struct Slots {
+    pub value: usize,
+    pub usage_limit: usize,
+    pub current_usage: usize,
+    pub requested_usage: usize,
+    pub anchor: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The check kinds by name.
+#[derive(Debug, Serialize)]
+#[allow(missing_docs, reason = "boolean, numeric, metered")]
+pub struct Kinds {
+    pub boolean: u32,
+    pub numeric: u32,
+    pub metered: u32,
+}
+
+/// The layout of a packed result.
+pub const LAYOUT: Layout = Layout {
+    flags: Flags {
+        has_access: flag::HAS_ACCESS,
+        is_fallback: flag::IS_FALLBACK,
+        feature: flag::FEATURE,
+        reason_shift: flag::REASON_SHIFT,
+        unlimited_shift: flag::UNLIMITED_SHIFT,
+        value: flag::VALUE,
+        usage_limit: flag::USAGE_LIMIT,
+        current_usage: flag::CURRENT_USAGE,
+        requested_usage: flag::REQUESTED_USAGE,
+        period_shift: flag::PERIOD_SHIFT,
+        anchor: flag::ANCHOR,
+        start: flag::START,
+        end: flag::END,
+    },
+    slots: Slots {
+        value: slot::VALUE,
+        usage_limit: slot::USAGE_LIMIT,
+        current_usage: slot::CURRENT_USAGE,
+        requested_usage: slot::REQUESTED_USAGE,
+        anchor: slot::ANCHOR,
+        start: slot::START,
+        end: slot::END,
+    },
+    kinds: Kinds {
+        boolean: 0,
+        numeric: 1,
+        metered: 2,
+    },
+    no_feature: NO_FEATURE,
+    out_len: OUT_LEN,
+    reasons: [
+        "",
+        "CustomerNotFound",
+        "CustomerIsArchived",
+        "FeatureNotFound",
+        "NoActiveSubscription",
+        "NoFeatureEntitlementInSubscription",
+        "RequestedUsageExceedingLimit",
+        "Unknown",
+    ],
+    reset_periods: ["", "hour", "day", "week", "month", "year"],
+};
 
 /// The snapshot in force.
 #[derive(Debug)]
@@ -149,31 +284,30 @@ impl RawEngine {
         self.features_changed
     }
 
-    /// The snapshot's features as a JSON array of result `feature` objects, by index.
-    #[wasm_bindgen(js_name = featuresJson)]
-    pub fn features_json(&self) -> String {
-        let features: &[Feature] = match &self.held {
-            Some(h) => h.eval.prepared().features().as_slice(),
-            None => &[],
+    /// The snapshot's features as result `feature` objects (`{ id, type, meter?, units?,
+    /// unitsPlural?, displayName? }`), by index.
+    pub fn features(&self) -> JsValue {
+        let features: Vec<FeatureRef<'_>> = match &self.held {
+            Some(h) => h
+                .eval
+                .prepared()
+                .features()
+                .as_slice()
+                .iter()
+                .map(FeatureRef)
+                .collect(),
+            None => Vec::new(),
         };
-        json_out::features(features)
+        super::to_js(&features)
     }
 
-    /// The held snapshot's metadata as JSON (`null` when none), without the dates
-    /// (see [`RawEngine::info_dates`]).
-    #[wasm_bindgen(js_name = infoJson)]
-    pub fn info_json(&self) -> String {
-        json_out::info(self.held.as_ref().map(|h| &h.info))
-    }
-
-    /// `issuedAt` and `validUntil` of the held snapshot in ms (NaN when absent), in the
-    /// output slots 0 and 1.
-    #[wasm_bindgen(js_name = infoDates)]
-    pub fn info_dates(&mut self) {
-        let ms = |t: Option<Timestamp>| t.map_or(f64::NAN, |t| t.as_millis() as f64);
-        let info = self.held.as_ref().map(|h| &h.info);
-        self.out[0] = ms(info.map(|i| i.issued_at));
-        self.out[1] = ms(info.and_then(|i| i.valid_until));
+    /// The held snapshot's metadata (`{ customerId, environment, version,
+    /// catalogVersion, issuedAt, validUntil? }`, dates as RFC 3339 strings), or `null`.
+    pub fn info(&self) -> JsValue {
+        match &self.held {
+            Some(h) => super::to_js(&h.info),
+            None => JsValue::NULL,
+        }
     }
 
     /// Decides a check of feature `idx` (`u32::MAX`: an id not in the snapshot), of
@@ -234,7 +368,7 @@ impl RawEngine {
         now: f64,
     ) -> Result<bool, JsValue> {
         let Some(held) = self.held.as_mut() else {
-            self.out[2] = f64::NAN;
+            self.out[slot::CURRENT_USAGE] = f64::NAN;
             return Ok(false);
         };
         let now = Timestamp::from_millis_f64(now).ok_or_else(|| {
@@ -252,18 +386,26 @@ impl RawEngine {
             }
             error::to_js(e)
         };
-        let report = ReportInput::new(feature_id, amount, UsageUpdate::Delta)
-            .validate(held.eval.prepared().features(), now)
-            .map_err(as_amount)?;
+        let features = held.eval.prepared().features();
+        let report = Report::checked(
+            features,
+            feature_id,
+            amount,
+            UsageUpdate::Delta,
+            None,
+            now,
+            "",
+        )
+        .map_err(as_amount)?;
         let prepared = held.eval.prepared_mut();
         let at_now = prepared.resolve(now);
         let answer = prepared
             .apply_report(&at_now, &report, now, "")
             .map_err(as_amount)?;
-        self.out[2] = answer.current_usage;
+        self.out[slot::CURRENT_USAGE] = answer.current_usage;
         if let (Some(start), Some(end)) = (answer.usage_period_start, answer.usage_period_end) {
-            self.out[5] = start.as_millis() as f64;
-            self.out[6] = end.as_millis() as f64;
+            self.out[slot::START] = start.as_millis() as f64;
+            self.out[slot::END] = end.as_millis() as f64;
         }
         Ok(answer.usage_period_start.is_some())
     }
@@ -284,31 +426,31 @@ fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
     }
     if let Some(v) = d.value {
         f |= flag::VALUE;
-        out[0] = v;
+        out[slot::VALUE] = v;
     }
     if let Some(v) = d.usage_limit {
         f |= flag::USAGE_LIMIT;
-        out[1] = v;
+        out[slot::USAGE_LIMIT] = v;
     }
     if let Some(v) = d.current_usage {
         f |= flag::CURRENT_USAGE;
-        out[2] = v;
+        out[slot::CURRENT_USAGE] = v;
     }
     if let Some(v) = d.requested_usage {
         f |= flag::REQUESTED_USAGE;
-        out[3] = v;
+        out[slot::REQUESTED_USAGE] = v;
     }
     if let Some(t) = d.usage_period_anchor {
         f |= flag::ANCHOR;
-        out[4] = t.as_millis() as f64;
+        out[slot::ANCHOR] = t.as_millis() as f64;
     }
     if let Some(t) = d.usage_period_start {
         f |= flag::START;
-        out[5] = t.as_millis() as f64;
+        out[slot::START] = t.as_millis() as f64;
     }
     if let Some(t) = d.usage_period_end {
         f |= flag::END;
-        out[6] = t.as_millis() as f64;
+        out[slot::END] = t.as_millis() as f64;
     }
     if let Some(p) = d.reset_period {
         f |= (p as u32 + 1) << flag::PERIOD_SHIFT;
@@ -327,6 +469,39 @@ mod tests {
         }
         for (i, p) in PERIODS.iter().enumerate() {
             assert_eq!(*p as usize, i);
+        }
+    }
+
+    #[test]
+    fn the_layout_names_the_codes_as_the_core_does() {
+        for (i, r) in REASONS.iter().enumerate() {
+            assert_eq!(LAYOUT.reasons[i + 1], r.as_str());
+        }
+        for (i, p) in PERIODS.iter().enumerate() {
+            assert_eq!(LAYOUT.reset_periods[i + 1], p.as_str());
+        }
+        assert_eq!(LAYOUT.out_len, OUT_LEN);
+        // Every presence flag is one bit, none shared, none inside the packed codes.
+        let f = &LAYOUT.flags;
+        let bits = [
+            f.has_access,
+            f.is_fallback,
+            f.feature,
+            f.value,
+            f.usage_limit,
+            f.current_usage,
+            f.requested_usage,
+            f.anchor,
+            f.start,
+            f.end,
+        ];
+        let codes = (7 << f.reason_shift) | (3 << f.unlimited_shift) | (7 << f.period_shift);
+        let mut seen = 0;
+        for b in bits {
+            assert_eq!(b.count_ones(), 1);
+            assert_eq!(seen & b, 0);
+            assert_eq!(codes & b, 0);
+            seen |= b;
         }
     }
 }

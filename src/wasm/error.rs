@@ -6,22 +6,20 @@ use crate::error::Error;
 
 #[wasm_bindgen(module = "/js/client.js")]
 extern "C" {
-    /// `new EntitlementsError(code, message, path, details)` (see `js/client.js`).
+    /// `new EntitlementsError(code, message, path, details)` (see `js/client.js`);
+    /// `details` is the array of `{ path, message }`.
     #[wasm_bindgen(js_name = makeError)]
-    fn make_error(code: &str, message: &str, path: Option<String>, details_json: &str) -> JsValue;
+    fn make_error(code: &str, message: &str, path: Option<String>, details: JsValue) -> JsValue;
 }
 
 /// The JS `EntitlementsError` for `err`: `code`, `message` (the first violation, and how
 /// many more), `path` of the first violation when it has one, and every violation as
 /// `details: [{ path, message }]`.
 pub fn to_js(err: Error) -> JsValue {
-    let details = super::json_out::violations(&err.violations);
     make_error(
         err.code.as_str(),
-        // `format!` rather than `to_string`: a `ToString` of its own, with its panic
-        // message, would come into the wasm for this one call.
-        &format!("{err}"),
+        &err.to_string(),
         err.path().map(str::to_string),
-        &details,
+        super::to_js(&err.violations),
     )
 }
