@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::customer_store::{Store, MAX_IDEMPOTENCY_KEY_BYTES};
 use super::errors::{ApiError, ApiResult};
 use super::ident::CustomerRef;
 use super::protocol::Outcome;
+use crate::usage::{ReportAnswer, ReportInput};
 use crate::{
     BuildOptions, CustomerState, Evaluator, FeatureType, Prepared, Snapshot, Timestamp,
-    UsageReport, UsageUpdate, ValidCatalog,
+    UsageUpdate, ValidCatalog,
 };
 
 /// The current time, Unix ms.
@@ -62,6 +63,10 @@ pub fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
 }
 
 /// Records usage in memory and storage, bumping the change counter.
+///
+/// Through the core's write path (`crate::usage`: validation, then the carry-on/restart
+/// rule at `at`); a stop-gap that keeps the Worker building until the Durable Object
+/// moves to the core's `Ledger`.
 pub fn record(
     store: &Store,
     l: &mut Loaded,
@@ -69,10 +74,15 @@ pub fn record(
     value: f64,
     update: UsageUpdate,
     at: Timestamp,
-) -> ApiResult<UsageReport> {
-    let report = l
-        .evaluator
-        .record_usage(feature, value, update, at)
+) -> ApiResult<ReportAnswer> {
+    let input = ReportInput::new(feature, value, update);
+    let valid = input
+        .validate(l.evaluator.prepared().features(), at)
+        .map_err(|e| ApiError::from_core(&e))?;
+    let prepared = l.evaluator.prepared_mut();
+    let resolution = prepared.resolve(at);
+    let report = prepared
+        .apply_report(&resolution, &valid, at, "")
         .map_err(|e| ApiError::from_core(&e))?;
     if let Some(u) = l
         .evaluator
@@ -102,13 +112,8 @@ pub fn build_snapshot(who: &CustomerRef, cat: &Cat, l: &Loaded) -> ApiResult<Sna
 }
 
 /// The API answer to a usage report.
-pub fn report_json(r: &UsageReport) -> Value {
-    let mut v = json!({ "currentUsage": r.current_usage });
-    if let (Some(w), Value::Object(map)) = (r.window, &mut v) {
-        map.insert("usagePeriodStart".into(), w.start.to_string().into());
-        map.insert("usagePeriodEnd".into(), w.end.to_string().into());
-    }
-    v
+pub fn report_json(r: &ReportAnswer) -> Value {
+    r.to_json()
 }
 
 /// An error as the outcome of one usage report.
