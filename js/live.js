@@ -13,8 +13,8 @@
 //    jitter, and polls the snapshot endpoint with If-None-Match meanwhile. That is also
 //    what a refused upgrade leads to (429 when the customer has too many connections:
 //    browsers do not show a refused upgrade's status). When the Worker closes the socket
-//    because the token expired (close code 4001), it asks the token function for a fresh
-//    token and reconnects at once.
+//    because the token expired (text `token-expired`, then close code 4001), it asks the
+//    token function for a fresh token and reconnects at once.
 //
 // This module imports nothing; the package entry attaches it as a static method.
 
@@ -24,6 +24,13 @@ const PREFIX = "edge-entitlements:snapshot:";
 const PROTOCOL = "edge-entitlements";
 /** Close code of a socket whose token expired. */
 const CLOSE_TOKEN_EXPIRED = 4001;
+/**
+ * Text messages the Worker sends just before it closes a socket (4001, 4002): the close
+ * frame comes at once, but the runtime may keep the connection open for seconds after it,
+ * delaying the `close` event, so the client acts on these.
+ */
+const NOTICE_TOKEN_EXPIRED = "token-expired";
+const NOTICE_NO_HEARTBEAT = "no-heartbeat";
 /** A token fits in a subprotocol when it is an RFC 7230 token (customer tokens always are). */
 const SUBPROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -333,7 +340,10 @@ export async function connectLive(Client, options) {
       }
       const data = event.data;
       if (typeof data === "string") {
-        return; // `pong`
+        if (data === NOTICE_TOKEN_EXPIRED || data === NOTICE_NO_HEARTBEAT) {
+          lost(ws, data === NOTICE_TOKEN_EXPIRED);
+        }
+        return; // otherwise `pong`
       }
       // The backoff starts over only once the Worker has really answered (a socket that
       // opens and closes at once keeps backing off).
@@ -351,6 +361,7 @@ export async function connectLive(Client, options) {
       }
     };
     ws.onclose = (event) => {
+      // `lost` ignores a socket already given up on a notice.
       lost(ws, event?.code === CLOSE_TOKEN_EXPIRED);
     };
     ws.onerror = () => {

@@ -12,7 +12,8 @@
 //!   last auto-response (or, before its first one, its connection) is older than two
 //!   heartbeat intervals is closed with [`CLOSE_NO_HEARTBEAT`].
 //! - A socket opened with a customer token is closed with [`CLOSE_TOKEN_EXPIRED`] at the
-//!   token's expiry; server-key sockets do not expire.
+//!   token's expiry; server-key sockets do not expire. Each close by the server follows
+//!   a text notice ([`NOTICE_TOKEN_EXPIRED`], [`NOTICE_NO_HEARTBEAT`]).
 //! - Catalog changes: the environment object keeps the registry of customers with live
 //!   clients; `PUT /v1/catalog` tells each registered object, which pushes a fresh
 //!   snapshot or, with no clients left, unregisters itself (lazy cleanup). As a
@@ -57,6 +58,14 @@ pub const CLOSE_TOKEN_EXPIRED: u16 = 4001;
 
 /// Close code: no heartbeat for two intervals (a half-open or silent client).
 pub const CLOSE_NO_HEARTBEAT: u16 = 4002;
+
+/// Text message sent just before a [`CLOSE_TOKEN_EXPIRED`] close. The runtime sends the
+/// close frame at once but may hold the TCP connection open until the object
+/// hibernates, so a client's `close` event can lag by seconds: clients act on this.
+pub const NOTICE_TOKEN_EXPIRED: &str = "token-expired";
+
+/// Text message sent just before a [`CLOSE_NO_HEARTBEAT`] close.
+pub const NOTICE_NO_HEARTBEAT: &str = "no-heartbeat";
 
 /// Default interval of the catalog watch, in seconds.
 pub const CATALOG_WATCH_SECONDS: u64 = 30;
@@ -237,6 +246,12 @@ pub fn next_deadline(state: &State, heartbeat_ms: i64) -> Option<i64> {
     scan(state, None, heartbeat_ms).next
 }
 
+/// Sends `notice`, then closes with `code` (errors ignored: the socket may be closing).
+fn close(ws: &WebSocket, notice: &str, code: u16, reason: &str) {
+    let _ = ws.send_with_str(notice);
+    let _ = ws.close(Some(code), Some(reason));
+}
+
 fn scan(state: &State, close_at: Option<i64>, heartbeat_ms: i64) -> Swept {
     let mut swept = Swept {
         who: None,
@@ -250,11 +265,16 @@ fn scan(state: &State, close_at: Option<i64>, heartbeat_ms: i64) -> Swept {
             deadlines(&client, last_auto_response_ms(state, &ws), heartbeat_ms);
         if let Some(now) = close_at {
             if expiry.is_some_and(|e| e <= now) {
-                let _ = ws.close(Some(CLOSE_TOKEN_EXPIRED), Some("token expired"));
+                close(
+                    &ws,
+                    NOTICE_TOKEN_EXPIRED,
+                    CLOSE_TOKEN_EXPIRED,
+                    "token expired",
+                );
                 continue;
             }
             if heartbeat <= now {
-                let _ = ws.close(Some(CLOSE_NO_HEARTBEAT), Some("no heartbeat"));
+                close(&ws, NOTICE_NO_HEARTBEAT, CLOSE_NO_HEARTBEAT, "no heartbeat");
                 continue;
             }
         }
