@@ -171,12 +171,19 @@ pub fn last_auto_response_ms(state: &State, ws: &WebSocket) -> Option<i64> {
         .map(|d| d.get_time() as i64)
 }
 
-/// The object's sockets (none when the runtime refuses to list them).
+/// The object's open sockets (none when the runtime refuses to list them). A socket the
+/// object closed stays listed, in the closing state, until the runtime releases it
+/// (seconds later): it is no client any more, counts for no cap and gets no deadline.
 pub fn sockets(state: &State) -> Vec<WebSocket> {
     state
         .as_raw()
         .get_websockets()
-        .map(|v| v.into_iter().map(WebSocket::from).collect())
+        .map(|v| {
+            v.into_iter()
+                .filter(|ws| ws.ready_state() == worker::web_sys::WebSocket::OPEN)
+                .map(WebSocket::from)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
