@@ -3,15 +3,36 @@
 // 1. Answers at once from the last snapshot persisted (localStorage when present), so a
 //    reload answers before the network does.
 // 2. Fetches the snapshot (`GET /v1/customers/{id}/snapshot`, If-None-Match).
-// 3. Follows the live WebSocket (`GET /v1/customers/{id}/live?token=`): every binary
-//    message is a snapshot, applied as it comes.
+// 3. Follows the live WebSocket (`GET /v1/customers/{id}/live`): every binary message is
+//    a snapshot, applied as it comes. The token travels in the subprotocols
+//    (`edge-entitlements`, `token.<TOKEN>`), never in the URL. Every
+//    `heartbeatIntervalMs` (30 s) it sends `ping`; with no answer within
+//    `heartbeatTimeoutMs` (10 s) the socket counts as dead (half-open) and is replaced.
 // 4. While disconnected: keeps answering from the last snapshot (trials, promotions and
 //    usage periods still roll over locally), reconnects with exponential backoff and
-//    jitter, and polls the snapshot endpoint with If-None-Match meanwhile.
+//    jitter, and polls the snapshot endpoint with If-None-Match meanwhile. That is also
+//    what a refused upgrade leads to (429 when the customer has too many connections:
+//    browsers do not show a refused upgrade's status). When the Worker closes the socket
+//    because the token expired (text `token-expired`, then close code 4001), it asks the
+//    token function for a fresh token and reconnects at once.
 //
 // This module imports nothing; the package entry attaches it as a static method.
 
 const PREFIX = "edge-entitlements:snapshot:";
+
+/** The subprotocol the Worker answers with; the token rides in a second one. */
+const PROTOCOL = "edge-entitlements";
+/** Close code of a socket whose token expired. */
+const CLOSE_TOKEN_EXPIRED = 4001;
+/**
+ * Text messages the Worker sends just before it closes a socket (4001, 4002): the close
+ * frame comes at once, but the runtime may keep the connection open for seconds after it,
+ * delaying the `close` event, so the client acts on these.
+ */
+const NOTICE_TOKEN_EXPIRED = "token-expired";
+const NOTICE_NO_HEARTBEAT = "no-heartbeat";
+/** A token fits in a subprotocol when it is an RFC 7230 token (customer tokens always are). */
+const SUBPROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function defaultStorage() {
   try {
@@ -61,6 +82,8 @@ export async function connectLive(Client, options) {
     pollIntervalMs = 30_000,
     minBackoffMs = 250,
     maxBackoffMs = 30_000,
+    heartbeatIntervalMs = 30_000,
+    heartbeatTimeoutMs = 10_000,
     onStatus,
   } = options ?? {};
   if (typeof url !== "string" || typeof customerId !== "string" || customerId === "") {
@@ -81,6 +104,8 @@ export async function connectLive(Client, options) {
   let attempt = 0;
   let reconnectTimer = null;
   let pollTimer = null;
+  let heartbeatTimer = null;
+  let silenceTimer = null;
   let status = "connecting";
 
   const setStatus = (next) => {
@@ -197,12 +222,12 @@ export async function connectLive(Client, options) {
     }
   };
 
-  const scheduleReconnect = () => {
+  const scheduleReconnect = (now = false) => {
     if (closed || paused || reconnectTimer !== null) {
       return;
     }
     const ceiling = Math.min(maxBackoffMs, minBackoffMs * 2 ** attempt);
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    const delay = now ? 0 : ceiling / 2 + Math.random() * (ceiling / 2);
     attempt += 1;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
@@ -227,14 +252,72 @@ export async function connectLive(Client, options) {
       scheduleReconnect();
     });
   };
+  // Heartbeats: a `ping` every interval; any message (the `pong`, a snapshot) within
+  // the timeout proves the socket alive.
+  const stopHeartbeat = () => {
+    if (heartbeatTimer !== null) {
+      clearInterval(heartbeatTimer);
+      heartbeatTimer = null;
+    }
+    if (silenceTimer !== null) {
+      clearTimeout(silenceTimer);
+      silenceTimer = null;
+    }
+  };
+  const startHeartbeat = (ws) => {
+    stopHeartbeat();
+    heartbeatTimer = setInterval(() => {
+      if (socket !== ws) return;
+      try {
+        ws.send("ping");
+      } catch {
+        lost(ws, false);
+        return;
+      }
+      if (silenceTimer === null) {
+        silenceTimer = setTimeout(() => {
+          silenceTimer = null;
+          if (socket === ws) lost(ws, false); // half-open: no answer
+        }, heartbeatTimeoutMs);
+      }
+    }, heartbeatIntervalMs);
+  };
+
+  // The socket `ws` is gone (closed by either side, or found dead): follow by polling
+  // and reconnect, at once when the token expired (`renew`), else with backoff.
+  const lost = (ws, renew) => {
+    if (socket !== ws) {
+      return; // cut on purpose, or replaced by a newer socket
+    }
+    socket = null;
+    stopHeartbeat();
+    try {
+      ws.close();
+    } catch {
+      // Already closing.
+    }
+    if (!closed && !paused) {
+      setStatus("reconnecting");
+      startPolling();
+      // A fresh copy right away: changes may have happened while the socket was down.
+      fetchSnapshot().catch(() => {});
+      scheduleReconnect(renew && typeof token === "function");
+    }
+  };
+
   const openSocketWith = (t) => {
     if (closed || paused) {
       return;
     }
-    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live${t ? `?token=${encodeURIComponent(t)}` : ""}`;
+    // The token goes in the subprotocols, never the URL; a credential that is not a
+    // valid subprotocol token (not a customer token) falls back to `?token=`.
+    const inProtocol = !t || SUBPROTOCOL_TOKEN.test(t);
+    const query = inProtocol ? "" : `?token=${encodeURIComponent(t)}`;
+    const protocols = t && inProtocol ? [PROTOCOL, `token.${t}`] : [PROTOCOL];
+    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live${query}`;
     let ws;
     try {
-      ws = new WS(wsUrl);
+      ws = new WS(wsUrl, protocols);
     } catch {
       setStatus("reconnecting");
       startPolling();
@@ -247,13 +330,24 @@ export async function connectLive(Client, options) {
       if (socket !== ws) return;
       stopPolling();
       setStatus("live");
+      startHeartbeat(ws);
     };
     ws.onmessage = (event) => {
       if (socket !== ws) return; // a socket cut by disconnect()/close()
+      if (silenceTimer !== null) {
+        clearTimeout(silenceTimer);
+        silenceTimer = null;
+      }
+      const data = event.data;
+      if (typeof data === "string") {
+        if (data === NOTICE_TOKEN_EXPIRED || data === NOTICE_NO_HEARTBEAT) {
+          lost(ws, data === NOTICE_TOKEN_EXPIRED);
+        }
+        return; // otherwise `pong`
+      }
       // The backoff starts over only once the Worker has really answered (a socket that
       // opens and closes at once keeps backing off).
       attempt = 0;
-      const data = event.data;
       if (data instanceof ArrayBuffer) {
         apply(new Uint8Array(data));
       } else if (ArrayBuffer.isView(data)) {
@@ -266,18 +360,9 @@ export async function connectLive(Client, options) {
         );
       }
     };
-    ws.onclose = () => {
-      if (socket !== ws) {
-        return; // cut on purpose, or replaced by a newer socket
-      }
-      socket = null;
-      if (!closed && !paused) {
-        setStatus("reconnecting");
-        startPolling();
-        // A fresh copy right away: changes may have happened while the socket was down.
-        fetchSnapshot().catch(() => {});
-        scheduleReconnect();
-      }
+    ws.onclose = (event) => {
+      // `lost` ignores a socket already given up on a notice.
+      lost(ws, event?.code === CLOSE_TOKEN_EXPIRED);
     };
     ws.onerror = () => {
       // onclose follows and does the work.
@@ -292,6 +377,7 @@ export async function connectLive(Client, options) {
 
   const stopAll = () => {
     stopPolling();
+    stopHeartbeat();
     if (reconnectTimer !== null) {
       clearTimeout(reconnectTimer);
       reconnectTimer = null;

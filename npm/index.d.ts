@@ -160,7 +160,9 @@ export interface ConnectOptions extends EntitlementsClientOptions {
   /**
    * A customer token minted by your back end (`POST /v1/customers/{id}/tokens`), or a
    * function returning one (or a promise of one), called before each request and
-   * reconnect so that an expiring token can be renewed.
+   * reconnect so that an expiring token can be renewed (the Worker closes the live
+   * socket at the token's expiry). Sent in `Authorization` and in the WebSocket
+   * subprotocols, never in a URL.
    */
   token: string | (() => string | Promise<string>);
   /** WebSocket constructor where there is no global one (e.g. the `ws` package in Node 20). */
@@ -174,6 +176,13 @@ export interface ConnectOptions extends EntitlementsClientOptions {
   /** Reconnect backoff bounds; default 250 and 30000. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * How often the client sends `ping` on the live socket; default 30000 (the Worker
+   * closes a socket silent for twice its `LIVE_HEARTBEAT_SECONDS`, 30 s by default).
+   */
+  heartbeatIntervalMs?: number;
+  /** How long a `ping` may go unanswered before the socket is replaced; default 10000. */
+  heartbeatTimeoutMs?: number;
   /** Called when the connection status changes. */
   onStatus?: (status: ConnectionStatus) => void;
 }

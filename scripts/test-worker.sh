@@ -9,8 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${WORKER_SKIP_BUILD:-}" ] || bash scripts/build-worker.sh
 # The suites decode what the Worker sends with the npm package (tests/worker/vectors.test.mjs
-# evaluates every vector that way): build it when it is missing.
-[ -f pkg/index.js ] && [ -f pkg/edge_entitlements_bg.wasm ] || bash scripts/build-pkg.sh
+# evaluates every vector that way) and drive its connect(): build it when it is missing or
+# older than its sources (a stale pkg/ would test yesterday's client).
+if [ ! -f pkg/index.js ] || [ ! -f pkg/edge_entitlements_bg.wasm ] \
+  || [ -n "$(find src js npm Cargo.toml Cargo.lock -newer pkg/edge_entitlements_bg.wasm -print -quit)" ]; then
+  bash scripts/build-pkg.sh
+fi
 if [ $# -eq 0 ]; then
   echo "== cargo clippy (feature worker, wasm32)"
   cargo clippy --features worker --target wasm32-unknown-unknown -- -D warnings

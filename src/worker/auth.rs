@@ -28,6 +28,8 @@ pub enum Caller {
         env: String,
         /// The token's customer.
         customer: String,
+        /// The token's expiry, Unix seconds.
+        exp: u64,
     },
 }
 
@@ -108,6 +110,19 @@ impl AuthConfig {
         allow_query_token: bool,
         now_ms: u64,
     ) -> ApiResult<Caller> {
+        self.authenticate_with(req, None, allow_query_token, now_ms)
+    }
+
+    /// Authenticates a request from, in order: `Authorization`, `alternative` (the
+    /// credential of the live stream's `token.<TOKEN>` subprotocol), and `?token=` when
+    /// `allow_query_token`. Credentials are never logged.
+    pub fn authenticate_with(
+        &self,
+        req: &Request,
+        alternative: Option<&str>,
+        allow_query_token: bool,
+        now_ms: u64,
+    ) -> ApiResult<Caller> {
         let header = req.headers().get("authorization").ok().flatten();
         let credential = match header {
             Some(h) => {
@@ -121,6 +136,7 @@ impl AuthConfig {
                 }
                 Some(rest.trim().to_string())
             }
+            None if alternative.is_some() => alternative.map(str::to_string),
             None if allow_query_token => req.url().ok().and_then(|u| {
                 u.query_pairs()
                     .find(|(k, _)| k == "token")
@@ -145,6 +161,7 @@ impl AuthConfig {
                 Ok(claims) => Ok(Caller::Customer {
                     env: claims.env,
                     customer: claims.sub,
+                    exp: claims.exp,
                 }),
                 Err(TokenError::Expired) => Err(ApiError::unauthorized(
                     "token_expired",
@@ -178,6 +195,14 @@ pub fn parse_server_keys(s: &str) -> Vec<(String, [u8; 32])> {
 }
 
 impl Caller {
+    /// The expiry of a customer token, Unix seconds; `None` for a server key.
+    pub fn expiry(&self) -> Option<u64> {
+        match self {
+            Caller::Server { .. } => None,
+            Caller::Customer { exp, .. } => Some(*exp),
+        }
+    }
+
     /// The caller's environment.
     pub fn env(&self) -> &str {
         match self {
@@ -200,7 +225,9 @@ impl Caller {
     pub fn require_reader_of(&self, customer: &str) -> ApiResult<&str> {
         match self {
             Caller::Server { env } => Ok(env),
-            Caller::Customer { env, customer: c } if c == customer => Ok(env),
+            Caller::Customer {
+                env, customer: c, ..
+            } if c == customer => Ok(env),
             Caller::Customer { .. } => Err(ApiError::forbidden(
                 "token_not_for_customer",
                 "the customer token was issued for another customer",

@@ -12,10 +12,15 @@ use crate::Timestamp;
 /// The public header of the test clock.
 pub const TEST_NOW_HEADER: &str = "x-test-now";
 
+/// The Worker's clock, Unix ms (for what the test clock never governs: tokens, socket
+/// heartbeats, alarms).
+pub fn now_ms() -> i64 {
+    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
+}
+
 /// The Worker's clock.
 pub fn system_now() -> Timestamp {
-    let ms = i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX);
-    Timestamp::from_millis(ms).unwrap_or(Timestamp::EPOCH)
+    Timestamp::from_millis(now_ms()).unwrap_or(Timestamp::EPOCH)
 }
 
 /// Whether the test clock is turned on (`TEST_CLOCK` is exactly `"true"`).

@@ -12,16 +12,17 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use worker::{
-    durable_object, DurableObject, Env, Headers, Method, Request, Response, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Headers, Method, Request, Response, ScheduledTime, State,
+    WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use super::catalog_store;
-use super::clock;
+use super::clock::{self, now_ms};
 use super::customer_store::{storage_js, Store};
+use super::environment_protocol;
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::CustomerRef;
-use super::live;
+use super::live::{self, LiveClient};
 use super::loaded::{
     build_snapshot, build_snapshot_at, etag_matches, prepare, retain_metered_usage,
     snapshot_version, Cat, Loaded,
@@ -64,6 +65,7 @@ impl DurableObject for CustomerObject {
     fn new(state: State, env: Env) -> Self {
         let (state, storage) = storage_js(state);
         let store = Store::open(&state, storage);
+        live::set_auto_response(&state);
         CustomerObject {
             state,
             env,
@@ -84,20 +86,36 @@ impl DurableObject for CustomerObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        // A client may ask for the current snapshot again by sending `refresh`.
-        if matches!(&message, WebSocketIncomingMessage::String(s) if s.trim() == "refresh") {
-            if let Ok(Some(who)) = ws.deserialize_attachment::<CustomerRef>() {
-                if let Ok(bytes) = self.current_snapshot_bytes(&who).await {
-                    live::send(&ws, &bytes);
+        let WebSocketIncomingMessage::String(text) = &message else {
+            return Ok(());
+        };
+        match text.trim() {
+            // A client may ask for the current snapshot again by sending `refresh`.
+            "refresh" => {
+                if let Some(client) = live::client_of(&ws) {
+                    if let Ok(bytes) = self.current_snapshot_bytes(&client.who()).await {
+                        live::send(&ws, &bytes);
+                    }
                 }
             }
+            // Normally answered by the runtime's auto-response without waking the
+            // object; this answers it should the auto-response be missing.
+            live::PING => {
+                let _ = ws.send_with_str(live::PONG);
+            }
+            _ => {}
         }
         Ok(())
     }
 
+    /// The object's one alarm runs every periodic job and is set again to the earliest
+    /// next deadline any of them needs.
     async fn alarm(&self) -> worker::Result<Response> {
-        if let Err(e) = self.catalog_watch().await {
-            worker::console_error!("catalog watch failed: {}", e.message);
+        let next = self.live_jobs().await;
+        if let Some(at) = next {
+            if let Err(e) = self.alarm_by(at).await {
+                worker::console_error!("alarm not set: {}", e.message);
+            }
         }
         Response::empty()
     }
@@ -151,7 +169,7 @@ impl CustomerObject {
                 self.refresh_catalog(&who.env).await?;
                 self.snapshot_response(&who, &accept, &inm, now)
             }
-            (Method::Get, op::LIVE) => self.live(&who).await,
+            (Method::Get, op::LIVE) => self.live(&who, protocol::token_exp(&req)).await,
             (Method::Post, op::CATALOG_CHANGED) => self.catalog_changed(&who).await,
             _ => Err(ApiError::not_found(
                 "not_found",
@@ -426,16 +444,20 @@ impl CustomerObject {
         Ok(Response::from_bytes(bytes)?.with_headers(headers))
     }
 
-    async fn live(&self, who: &CustomerRef) -> ApiResult<Response> {
+    /// Accepts a live client (`exp`: its token's expiry, Unix seconds; `None` for a
+    /// server key), at most [`live::MAX_CLIENTS`] per object.
+    async fn live(&self, who: &CustomerRef, exp: Option<u64>) -> ApiResult<Response> {
         self.refresh_catalog(&who.env).await?;
         if self.loaded(&mut *self.mem()?)?.is_none() {
             return Err(ApiError::customer_not_found(&who.customer));
         }
+        self.check_client_cap(who)?;
         if !live::has_clients(&self.state) {
-            // Registration is for catalog pushes only: a failed KV write (e.g. its rate
-            // limit) must not refuse the connection.
-            let kv = catalog_store::kv(&self.env)?;
-            if let Err(e) = catalog_store::mark_live(&kv, &who.env, &who.customer).await {
+            // Registration is for catalog pushes only: a failed call to the environment
+            // object must not refuse the connection.
+            if let Err(e) =
+                environment_protocol::mark_live(&self.env, &who.env, &who.customer).await
+            {
                 worker::console_error!(
                     "live registration of `{}` failed: {}",
                     who.customer,
@@ -444,6 +466,9 @@ impl CustomerObject {
             }
         }
         let client = {
+            // Checked again in the synchronous block that accepts: concurrent
+            // upgrades cannot pass the cap together.
+            self.check_client_cap(who)?;
             let mut mem = self.mem()?;
             let Some((cat, l)) = self.loaded(&mut mem)? else {
                 return Err(ApiError::customer_not_found(&who.customer));
@@ -456,25 +481,46 @@ impl CustomerObject {
                 self.store()?.save_live_catalog_version(cat.0)?;
             }
             let pair = WebSocketPair::new()?;
-            self.state.accept_web_socket(&pair.server);
-            pair.server.serialize_attachment(who)?;
+            let attachment = LiveClient {
+                env: who.env.clone(),
+                customer: who.customer.clone(),
+                exp,
+                since_ms: now_ms(),
+            };
+            live::accept(&self.state, &pair.server, &attachment)?;
             live::send(&pair.server, &bytes);
             pair.client
         };
-        if let Err(e) = self.schedule_catalog_watch(false).await {
-            worker::console_error!(
-                "catalog watch of `{}` not scheduled: {}",
-                who.customer,
-                e.message
-            );
+        if let Some(at) = self.live_deadline() {
+            if let Err(e) = self.alarm_by(at).await {
+                worker::console_error!(
+                    "live alarm of `{}` not scheduled: {}",
+                    who.customer,
+                    e.message
+                );
+            }
         }
         Ok(Response::from_websocket(client)?)
     }
 
+    fn check_client_cap(&self, who: &CustomerRef) -> ApiResult<()> {
+        if live::sockets(&self.state).len() >= live::MAX_CLIENTS {
+            return Err(ApiError::new(
+                429,
+                "too_many_connections",
+                format!(
+                    "customer `{}` already has {} live connections: poll its snapshot instead",
+                    who.customer,
+                    live::MAX_CLIENTS
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     async fn catalog_changed(&self, who: &CustomerRef) -> ApiResult<Response> {
         if !live::has_clients(&self.state) {
-            let kv = catalog_store::kv(&self.env)?;
-            catalog_store::unmark_live(&kv, &who.env, &who.customer).await?;
+            environment_protocol::unmark_live(&self.env, &who.env, &who.customer).await?;
             return json_ok(200, &json!({ "pushed": false }));
         }
         let pushed = self.push_catalog_change(who).await?;
@@ -498,27 +544,42 @@ impl CustomerObject {
         Ok(true)
     }
 
-    /// The backstop of catalog pushes: while clients are connected, an alarm every
-    /// `CATALOG_WATCH_SECONDS` (default 30) compares the catalog version with the one
-    /// last sent, in case a notice from `PUT /v1/catalog` was lost.
-    async fn catalog_watch(&self) -> ApiResult<()> {
-        let who = self
-            .state
-            .get_websockets()
-            .iter()
-            .find_map(|ws| ws.deserialize_attachment::<CustomerRef>().ok().flatten());
-        let Some(who) = who else {
-            return Ok(());
-        };
-        self.push_catalog_change(&who).await?;
-        self.schedule_catalog_watch(true).await
+    /// The live channel's periodic jobs, run by the alarm: closes the sockets past their
+    /// token expiry or heartbeat deadline, then (the backstop of catalog pushes, in case
+    /// a notice from `PUT /v1/catalog` was lost) pushes if the catalog version moved
+    /// past the one last sent. Returns when the jobs are next due (`None`: no clients).
+    async fn live_jobs(&self) -> Option<i64> {
+        let swept = live::sweep(&self.state, now_ms(), live::heartbeat_ms(&self.env));
+        let who = swept.who?;
+        if let Err(e) = self.push_catalog_change(&who).await {
+            worker::console_error!("catalog watch failed: {}", e.message);
+        }
+        self.live_deadline()
     }
 
-    async fn schedule_catalog_watch(&self, replace: bool) -> ApiResult<()> {
+    /// The next deadline of the live channel: the next catalog watch, a socket's
+    /// heartbeat deadline or token expiry, whichever is first (`None`: no clients).
+    fn live_deadline(&self) -> Option<i64> {
+        let now = now_ms();
+        // Nothing is closed here: deadlines already past are the next alarm's job.
+        let open = live::next_deadline(&self.state, live::heartbeat_ms(&self.env))?;
+        Some(open.min(now + live::catalog_watch_ms(&self.env)))
+    }
+
+    /// Makes the alarm fire at `at` at the latest (Unix ms): an alarm already set in the
+    /// future and no later is kept (another job may need it first).
+    async fn alarm_by(&self, at: i64) -> ApiResult<()> {
         let storage = self.state.storage();
-        if replace || storage.get_alarm().await?.is_none() {
-            storage.set_alarm(live::catalog_watch_ms(&self.env)).await?;
+        let now = now_ms();
+        if storage
+            .get_alarm()
+            .await?
+            .is_some_and(|t| t > now && t <= at)
+        {
+            return Ok(());
         }
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.max(now) as f64));
+        storage.set_alarm(ScheduledTime::new(at)).await?;
         Ok(())
     }
 

@@ -1,9 +1,13 @@
 //! The Cloudflare Worker face (feature `worker`): the HTTP API of `spec/API.md`
-//! section 3 over the core, with catalogs in KV and one Durable Object per customer.
+//! section 3 over the core, with catalogs in KV, one Durable Object per customer and one
+//! per environment.
 //!
 //! - [`routes`]: thin handlers (authenticate, decode, call, encode);
 //! - [`customer_object`]: the customer's Durable Object (state, usage, idempotency, live);
 //! - [`customer_store`]: its SQLite tables; [`catalog_store`]: catalogs in KV;
+//! - [`environment_object`]: the environment's Durable Object (catalog versions, the
+//!   customer and live registries); [`environment_store`]: its SQLite tables;
+//!   [`environment_protocol`]: calls to it; [`listing`]: the customer list's query;
 //! - [`auth`], [`token`]: server keys and customer tokens; [`live`]: WebSocket push;
 //! - [`body`], [`errors`], [`ident`], [`protocol`]: bodies, errors, names, Worker-to-object calls.
 //!
@@ -20,8 +24,16 @@ pub mod clock;
 pub mod customer_object;
 pub mod customer_store;
 pub mod demo;
+#[allow(
+    missing_docs,
+    reason = "the #[durable_object] macro generates undocumented wasm-bindgen glue"
+)]
+pub mod environment_object;
+pub mod environment_protocol;
+pub mod environment_store;
 pub mod errors;
 pub mod ident;
+pub mod listing;
 pub mod live;
 pub mod loaded;
 pub mod protocol;
@@ -98,6 +110,8 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         (["v1", "usage"], Method::Post) => routes::usage(&ctx, req).await,
         (["v1", "check"], Method::Post) => routes::check(&ctx, req).await,
         (["v1", "usage" | "check"], _) => Err(method_not_allowed("POST")),
+        (["v1", "customers"], Method::Get) => routes::list_customers(&ctx, req).await,
+        (["v1", "customers"], _) => Err(method_not_allowed("GET")),
         (["v1", "customers", id, rest @ ..], m) => {
             let id = ident::customer_id(id)?.to_string();
             match (rest, m) {

@@ -16,6 +16,9 @@ const H_CUSTOMER: &str = "x-ee-customer";
 /// The test clock's instant, passed on by the Worker when `TEST_CLOCK` is on (the object
 /// honours it only under the same var; see [`super::clock`]).
 pub const H_TEST_NOW: &str = "x-ee-test-now";
+/// On [`op::LIVE`]: the expiry (Unix seconds) of the customer token the client
+/// connected with; absent for a server key.
+pub const H_TOKEN_EXP: &str = "x-ee-token-exp";
 const ORIGIN: &str = "https://customer-object.internal";
 
 /// Operations of the customer object (paths of internal requests).
@@ -30,7 +33,8 @@ pub mod op {
     pub const CHECK: &str = "/check";
     /// `GET` the snapshot (`Accept`, `If-None-Match` honoured).
     pub const SNAPSHOT: &str = "/snapshot";
-    /// `GET` with `Upgrade: websocket`: the live stream.
+    /// `GET` with `Upgrade: websocket` (and [`super::H_TOKEN_EXP`] for a token): the
+    /// live stream; 429 `too_many_connections` past the cap.
     pub const LIVE: &str = "/live";
     /// `POST`: the environment's catalog changed; push to live clients.
     pub const CATALOG_CHANGED: &str = "/catalog-changed";
@@ -111,4 +115,13 @@ pub fn who(req: &Request) -> ApiResult<CustomerRef> {
             "missing customer headers",
         )),
     }
+}
+
+/// The token expiry of a live request ([`H_TOKEN_EXP`]); `None` for a server key.
+pub fn token_exp(req: &Request) -> Option<u64> {
+    req.headers()
+        .get(H_TOKEN_EXP)
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok())
 }

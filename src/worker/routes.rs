@@ -4,14 +4,17 @@
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use worker::{Env, Method, Request, Response};
+use worker::{Env, Headers, Method, Request, Response};
 
 use super::auth::{AuthConfig, Caller};
 use super::body::{self, invalid_request};
 use super::catalog_store;
+use super::environment_protocol::{self, op as env_op};
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::pct_encode;
 use super::ident::{self, CustomerRef};
+use super::listing;
+use super::live;
 use super::protocol::{self, op, CheckItem, UsageAnswers, UsageBatch, UsageItem};
 use super::token::{self, Claims, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS};
 use crate::usage::{ConsumeInput, ReportInput};
@@ -77,15 +80,23 @@ pub fn health() -> ApiResult<Response> {
     json_ok(200, &json!({ "status": "ok" }))
 }
 
-/// `PUT /v1/catalog`: validate, store as the next version, tell live customers.
+/// `PUT /v1/catalog`: validate, store as the environment's next version (the
+/// environment object assigns it), tell live customers.
 pub async fn put_catalog(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let env = ctx.server(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
     ValidCatalog::from_json(&text).map_err(|e| ApiError::from_core(&e))?;
-    let kv = catalog_store::kv(ctx.env)?;
-    let version = catalog_store::put_next(&kv, &env, &text).await?;
-    let customers = catalog_store::live_customers(&kv, &env).await?;
+    let version = environment_protocol::put_catalog(ctx.env, &env, text).await?;
+    // The catalog is stored: a failed notice is logged (the customer objects' catalog
+    // watch is the backstop), never reported as a failed PUT.
+    let customers = match environment_protocol::live_customers(ctx.env, &env).await {
+        Ok(c) => c,
+        Err(e) => {
+            worker::console_error!("live registry of `{}` not read: {}", env, e.message);
+            Vec::new()
+        }
+    };
     let notices =
         customers.into_iter().map(|customer| {
             let who = CustomerRef {
@@ -104,27 +115,10 @@ pub async fn put_catalog(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response
     json_ok(200, &json!({ "catalogVersion": version }))
 }
 
-/// `GET /v1/catalog`.
+/// `GET /v1/catalog`: the newest version, as the environment object knows it.
 pub async fn get_catalog(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
     let env = ctx.server(req)?;
-    let kv = catalog_store::kv(ctx.env)?;
-    let version = catalog_store::current_version(&kv, &env).await?;
-    let text = match version {
-        0 => None,
-        v => catalog_store::get(&kv, &env, v).await?,
-    };
-    let Some(text) = text else {
-        return Err(ApiError::not_found(
-            "catalog_not_found",
-            "this environment has no catalog yet",
-        ));
-    };
-    let catalog: Value =
-        serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
-    json_ok(
-        200,
-        &json!({ "catalogVersion": version, "catalog": catalog }),
-    )
+    environment_protocol::call(ctx.env, &env, Method::Get, env_op::CATALOG, None).await
 }
 
 /// `PUT /v1/customers/{id}`: the state without usage; the path id wins.
@@ -163,8 +157,31 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
         env,
         customer: id.to_string(),
     };
-    ctx.call(&who, Method::Put, op::STATE, Some(value.to_string()), &[])
-        .await
+    let res = ctx
+        .call(&who, Method::Put, op::STATE, Some(value.to_string()), &[])
+        .await?;
+    if matches!(res.status_code(), 200 | 201) {
+        // The customer is stored: a failed registration is logged and repaired by the
+        // customer's next PUT, never reported as a failed PUT of a stored customer.
+        if let Err(e) = environment_protocol::register_customer(ctx.env, &who.env, id).await {
+            worker::console_error!(
+                "customer `{}` not registered in `{}`: {}",
+                id,
+                who.env,
+                e.message
+            );
+        }
+    }
+    Ok(res)
+}
+
+/// `GET /v1/customers?prefix=&cursor=&limit=`: the environment's customers by id.
+pub async fn list_customers(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
+    let env = ctx.server(req)?;
+    let url = req.url()?;
+    let query = listing::ListQuery::parse(url.query_pairs())?;
+    let page = environment_protocol::list_customers(ctx.env, &env, &query.body()).await?;
+    json_ok(200, &listing::page_json(page))
 }
 
 /// `GET /v1/customers/{id}`.
@@ -467,10 +484,17 @@ pub async fn snapshot(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Respo
         .await
 }
 
-/// `GET /v1/customers/{id}/live`: WebSocket upgrade, server key or token (`?token=` too).
+/// `GET /v1/customers/{id}/live`: WebSocket upgrade, server key or token (in
+/// `Authorization`, the `token.<TOKEN>` subprotocol, or `?token=`). With the
+/// `edge-entitlements` subprotocol offered, the answer names it (and never the token).
 pub async fn live(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response> {
+    let header = req.headers().get("sec-websocket-protocol").ok().flatten();
+    let offered = live::Offered::parse(header.as_deref())?;
+    let caller =
+        ctx.auth
+            .authenticate_with(req, offered.credential.as_deref(), true, ctx.now_ms)?;
     let who = CustomerRef {
-        env: ctx.reader(req, id, true)?,
+        env: caller.require_reader_of(id)?.to_string(),
         customer: id.to_string(),
     };
     let upgrade = req
@@ -486,13 +510,18 @@ pub async fn live(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response>
             "this route needs `Upgrade: websocket`",
         ));
     }
-    protocol::call(
-        ctx.env,
-        &who,
-        Method::Get,
-        op::LIVE,
-        None,
-        &[("upgrade", "websocket".to_string())],
-    )
-    .await
+    let mut headers = vec![("upgrade", "websocket".to_string())];
+    if let Some(exp) = caller.expiry() {
+        headers.push((protocol::H_TOKEN_EXP, exp.to_string()));
+    }
+    let res = protocol::call(ctx.env, &who, Method::Get, op::LIVE, None, &headers).await?;
+    if res.status_code() != 101 || !offered.protocol {
+        return Ok(res);
+    }
+    let socket = res
+        .websocket()
+        .ok_or_else(|| ApiError::internal("the customer object answered 101 without a socket"))?;
+    let answer = Headers::new();
+    answer.set("sec-websocket-protocol", live::PROTOCOL)?;
+    Ok(Response::from_websocket(socket)?.with_headers(answer))
 }

@@ -70,3 +70,18 @@ export function use(catalog: Record<string, unknown>, customer: Record<string, u
   }
   return [applied, end, limit, value, reason, all, recorded, issued].length;
 }
+
+export async function live(): Promise<string> {
+  const c = await EntitlementsClient.connect({
+    url: "https://entitlements.example.com",
+    customerId: "acme",
+    token: async () => "eet1.payload.signature",
+    heartbeatIntervalMs: 30_000,
+    heartbeatTimeoutMs: 10_000,
+    onStatus: (s) => console.log(s),
+  });
+  // @ts-expect-error heartbeat options are numbers of milliseconds
+  await EntitlementsClient.connect({ url: "", customerId: "", token: "", heartbeatIntervalMs: "30s" });
+  c.close();
+  return c.connectionStatus;
+}

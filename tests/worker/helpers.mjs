@@ -38,7 +38,10 @@ export async function startWorker({ persistDir, bindings = BINDINGS } = {}) {
     ],
     compatibilityDate: "2026-04-26",
     kvNamespaces: ["CATALOGS"],
-    durableObjects: { CUSTOMERS: { className: "CustomerObject", useSQLite: true } },
+    durableObjects: {
+      CUSTOMERS: { className: "CustomerObject", useSQLite: true },
+      ENVIRONMENTS: { className: "EnvironmentObject", useSQLite: true },
+    },
     bindings,
     host: "127.0.0.1",
     port: 0,
@@ -115,11 +118,17 @@ export function uniqueId(prefix = "cust") {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq}`;
 }
 
-/** The npm package from pkg/ when it has been built (`npm run build:pkg`), else null. */
+/**
+ * The npm package from pkg/ (built by scripts/test-worker.sh when missing, or `npm run
+ * build:pkg`). Throws when it is not built: a suite that decodes with it must not pass
+ * without it.
+ */
 export async function loadPkg() {
   const index = join(root, "pkg/index.js");
   const wasm = join(root, "pkg/edge_entitlements_bg.wasm");
-  if (!existsSync(index) || !existsSync(wasm)) return null;
+  if (!existsSync(index) || !existsSync(wasm)) {
+    throw new Error("pkg/ is not built (pkg/index.js, pkg/edge_entitlements_bg.wasm): run scripts/build-pkg.sh");
+  }
   const pkg = await import(index);
   pkg.initSync({ module: readFileSync(wasm) });
   return pkg;
@@ -140,4 +149,21 @@ export function nextMessage(ws, pred = () => true, ms = 2000) {
     };
     ws.on("message", on);
   });
+}
+
+/**
+ * Calls an operation of the environment object of `environment` directly (test set-up
+ * only, e.g. to drop a live registration as a lost notice would); returns its JSON.
+ */
+export async function envObject(mf, environment, method, path, body) {
+  const ns = await mf.getDurableObjectNamespace("ENVIRONMENTS");
+  const stub = ns.get(ns.idFromName(environment));
+  const res = await stub.fetch(`https://environment-object.internal${path}`, {
+    method,
+    headers: { "x-ee-env": environment, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json();
+  if (res.status !== 200) throw new Error(`environment object ${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
 }

@@ -1,9 +1,10 @@
 // The live stream: the current snapshot at once, a fresh one after each change to the
-// customer and after a catalog change, decoded with the npm package when pkg/ is built.
+// customer and after a catalog change, decoded with the npm package (pkg/, required:
+// scripts/test-worker.sh builds it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { startWorker, client, CATALOG, customer, uniqueId, DEV_KEY, BINDINGS, loadPkg, nextMessage } from "./helpers.mjs";
+import { startWorker, client, CATALOG, customer, uniqueId, DEV_KEY, BINDINGS, loadPkg, nextMessage, envObject } from "./helpers.mjs";
 
 let w, api, pkg;
 before(async () => {
@@ -24,20 +25,19 @@ function connect(path) {
   });
 }
 
-/** Usage of `featureId` in a pushed snapshot: with the npm package if built, else from the JSON snapshot. */
-async function usageIn(bytes, id, featureId) {
-  if (pkg) {
-    const c = new pkg.EntitlementsClient();
-    assert.equal(c.applySnapshot(new Uint8Array(bytes)), true);
-    return c.getMeteredEntitlement({ featureId }).currentUsage;
-  }
-  assert.equal(Buffer.from(bytes.subarray(0, 4)).toString(), "EEsn");
-  const json = await api.get(`/v1/customers/${id}/snapshot`, { accept: "application/json" });
-  return json.body.customer.usage.find((u) => u.featureId === featureId)?.currentUsage ?? 0;
+/** A client holding the pushed snapshot `bytes` (decoded with the npm package). */
+function decoded(bytes) {
+  const c = new pkg.EntitlementsClient();
+  assert.equal(c.applySnapshot(new Uint8Array(bytes)), true);
+  return c;
 }
 
-test("usage reaches a connected client within 500 ms, decoded with the npm package when built", async (t) => {
-  t.diagnostic(pkg ? "decoding pushed snapshots with pkg/" : "pkg/ not built: confirming pushed usage through the JSON snapshot");
+/** Usage of `featureId` in a pushed snapshot. */
+function usageIn(bytes, featureId) {
+  return decoded(bytes).getMeteredEntitlement({ featureId }).currentUsage;
+}
+
+test("usage reaches a connected client within 500 ms, decoded with the npm package", async (t) => {
   const id = uniqueId();
   await api.put(`/v1/customers/${id}`, customer(id));
   const token = (await api.post(`/v1/customers/${id}/tokens`, {})).body.token;
@@ -45,7 +45,7 @@ test("usage reaches a connected client within 500 ms, decoded with the npm packa
   try {
     const initial = await first;
     assert.equal(initial.isBinary, true);
-    assert.equal(await usageIn(initial.data, id, "api-calls"), 0);
+    assert.equal(usageIn(initial.data, "api-calls"), 0);
 
     const pushed = nextMessage(ws, (_d, bin) => bin, 2000);
     const start = performance.now();
@@ -55,45 +55,38 @@ test("usage reaches a connected client within 500 ms, decoded with the npm packa
     const latency = msg.at - start;
     t.diagnostic(`push latency ${latency.toFixed(1)} ms (request sent to message received)`);
     assert.ok(latency < 500, `pushed after ${latency} ms`);
-    assert.equal(await usageIn(msg.data, id, "api-calls"), 42);
+    assert.equal(usageIn(msg.data, "api-calls"), 42);
 
     const consumed = nextMessage(ws, (_d, bin) => bin, 2000);
     await api.post("/v1/check", { customerId: id, featureId: "api-calls", requestedUsage: 8, consume: true });
-    assert.equal(await usageIn((await consumed).data, id, "api-calls"), 50);
+    assert.equal(usageIn((await consumed).data, "api-calls"), 50);
 
     const sub = nextMessage(ws, (_d, bin) => bin, 2000);
     await api.put(`/v1/customers/${id}`, customer(id, "free"));
     const afterSub = await sub;
-    if (pkg) {
-      const c = new pkg.EntitlementsClient();
-      c.applySnapshot(new Uint8Array(afterSub.data));
-      assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).hasAccess, false, "plan change pushed");
-    }
+    assert.equal(decoded(afterSub.data).getBooleanEntitlement({ featureId: "sso" }).hasAccess, false, "plan change pushed");
   } finally {
     ws.close();
   }
 });
 
-test("a catalog change is pushed to connected clients", async () => {
+test("a catalog change is pushed to connected clients (registry in the environment object)", async () => {
   const id = uniqueId();
   await api.put(`/v1/customers/${id}`, customer(id));
   const { ws, first } = await connect(`v1/customers/${id}/live?token=${(await api.post(`/v1/customers/${id}/tokens`, {})).body.token}`);
   try {
     await first;
+    assert.ok((await envObject(w.mf, "development", "GET", "/live")).includes(id), "registered as live");
     const pushed = nextMessage(ws, (_d, bin) => bin, 2000);
     const catalog = structuredClone(CATALOG);
     catalog.plans[0].entitlements[0].usageLimit = 2000;
     const put = await api.put("/v1/catalog", catalog);
     assert.equal(put.status, 200);
     const msg = await pushed;
-    if (pkg) {
-      const c = new pkg.EntitlementsClient();
-      c.applySnapshot(new Uint8Array(msg.data));
-      assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).usageLimit, 2000);
-      assert.equal(c.snapshotInfo.catalogVersion ?? put.body.catalogVersion, put.body.catalogVersion);
-    } else {
-      assert.equal(Buffer.from(msg.data.subarray(0, 4)).toString(), "EEsn");
-    }
+    const c = decoded(msg.data);
+    assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).usageLimit, 2000);
+    const json = await api.get(`/v1/customers/${id}/snapshot`, { accept: "application/json" });
+    assert.equal(json.body.info.catalogVersion, put.body.catalogVersion);
   } finally {
     ws.close();
     await api.put("/v1/catalog", CATALOG);
@@ -108,18 +101,14 @@ test("a catalog change whose notice was lost still arrives through the catalog w
   try {
     await first;
     // Drop the registration: PUT /v1/catalog will not notify this customer's object.
-    const kv = await w.mf.getKVNamespace("CATALOGS");
-    await kv.delete(`development/live/${id}`);
+    await envObject(w.mf, "development", "POST", "/live/remove", { id });
+    assert.ok(!(await envObject(w.mf, "development", "GET", "/live")).includes(id));
     const pushed = nextMessage(ws, (_d, bin) => bin, 4000);
     const catalog = structuredClone(CATALOG);
     catalog.plans[0].entitlements[0].usageLimit = 3000;
     const put = await api.put("/v1/catalog", catalog);
     const msg = await pushed;
-    if (pkg) {
-      const c = new pkg.EntitlementsClient();
-      c.applySnapshot(new Uint8Array(msg.data));
-      assert.equal(c.getMeteredEntitlement({ featureId: "api-calls" }).usageLimit, 3000);
-    }
+    assert.equal(decoded(msg.data).getMeteredEntitlement({ featureId: "api-calls" }).usageLimit, 3000);
     const json = await api.get(`/v1/customers/${id}/snapshot`, { accept: "application/json" });
     assert.equal(json.body.info.catalogVersion, put.body.catalogVersion);
   } finally {
@@ -142,11 +131,8 @@ test("live needs an upgrade and an existing customer", async () => {
   assert.equal(missing, 404);
 });
 
-test("EntitlementsClient.connect (npm package) follows the Worker live", async (t) => {
-  if (typeof pkg?.EntitlementsClient?.connect !== "function") {
-    t.skip("pkg/ not built or without EntitlementsClient.connect");
-    return;
-  }
+test("EntitlementsClient.connect (npm package) follows the Worker live", async () => {
+  assert.equal(typeof pkg.EntitlementsClient.connect, "function");
   const id = uniqueId();
   await api.put(`/v1/customers/${id}`, customer(id));
   const token = (await api.post(`/v1/customers/${id}/tokens`, {})).body.token;

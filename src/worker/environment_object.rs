@@ -1,0 +1,230 @@
+//! The Durable Object of one environment (named by the environment): the authority on
+//! its catalog versions, and the registries of its customers and of the customers with
+//! live clients (SQLite, see [`super::environment_store`]).
+//!
+//! Catalog versions: `PUT /v1/catalog` takes the next version from storage in one
+//! synchronous step (so concurrent `PUT`s get distinct, increasing versions), writes the
+//! immutable body to KV (`{env}/catalog/v{N}`), marks it written, then publishes the KV
+//! pointer `{env}/catalog/current`. Input gates do not hold other requests while a KV
+//! write is awaited, so two `PUT`s may write the pointer in either order; after each
+//! pointer write the object re-reads the highest written version and writes again while
+//! it is larger. The last pointer write to finish is followed by such a re-read, so the
+//! pointer ends at the highest written version. Should publication fail (a KV error or
+//! rate limit), an alarm retries it. Customer objects keep reading the pointer and bodies
+//! from KV: checks, consumes and snapshots never wait on this object.
+
+use serde_json::{json, Value};
+use worker::{durable_object, DurableObject, Env, KvStore, Method, Request, Response, State};
+
+use super::catalog_store;
+use super::environment_protocol::{self, op, IdBody, ListAnswer, ListBody, ListedCustomer};
+use super::environment_store::EnvStore;
+use super::errors::{json_ok, ApiError, ApiResult};
+use super::listing;
+use super::clock::now_ms;
+use crate::Timestamp;
+
+/// Most pointer writes of one `PUT` before it leaves the rest to the alarm.
+const MAX_PUBLISH_ROUNDS: u32 = 16;
+
+/// Delay before the alarm retries a failed pointer publication, in ms (KV allows one
+/// write per second to a key).
+const REPUBLISH_DELAY_MS: i64 = 2000;
+
+/// The environment object.
+#[durable_object]
+pub struct EnvironmentObject {
+    state: State,
+    env: Env,
+    store: EnvStore,
+}
+
+fn rfc3339(ms: i64) -> String {
+    Timestamp::from_millis(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+impl DurableObject for EnvironmentObject {
+    fn new(state: State, env: Env) -> Self {
+        let store = EnvStore::open(&state.storage());
+        EnvironmentObject { state, env, store }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        match self.handle(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => e.to_response(),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(e) = self.republish().await {
+            worker::console_error!("catalog pointer republication failed: {}", e.message);
+            if let Err(e) = self.schedule_republish().await {
+                worker::console_error!("catalog pointer alarm not set: {}", e.message);
+            }
+        }
+        Response::empty()
+    }
+}
+
+impl EnvironmentObject {
+    async fn handle(&self, mut req: Request) -> ApiResult<Response> {
+        let environment = environment_protocol::environment(&req)?;
+        let path = req.path();
+        match (req.method(), path.as_str()) {
+            (Method::Put, op::CATALOG) => {
+                let body = req.text().await?;
+                self.put_catalog(&environment, &body).await
+            }
+            (Method::Get, op::CATALOG) => self.get_catalog(&environment).await,
+            (Method::Put, op::CUSTOMERS) => {
+                let input: IdBody = req.json().await?;
+                self.store.register_customer(&input.id, now_ms())?;
+                json_ok(200, &json!({}))
+            }
+            (Method::Post, op::CUSTOMERS_LIST) => {
+                let input: ListBody = req.json().await?;
+                self.list_customers(&input)
+            }
+            (Method::Get, op::LIVE) => json_ok(200, &json!(self.store.live()?)),
+            (Method::Post, op::LIVE_ADD) => {
+                let input: IdBody = req.json().await?;
+                self.store.mark_live(&input.id, now_ms())?;
+                json_ok(200, &json!({}))
+            }
+            (Method::Post, op::LIVE_REMOVE) => {
+                let input: IdBody = req.json().await?;
+                self.store.unmark_live(&input.id)?;
+                json_ok(200, &json!({}))
+            }
+            _ => Err(ApiError::not_found(
+                "not_found",
+                "unknown environment object operation",
+            )),
+        }
+    }
+
+    /// Before the first catalog operation, takes in the KV pointer written before this
+    /// object existed (its versions count as written), so numbering carries on.
+    async fn seed(&self, kv: &KvStore, environment: &str) -> ApiResult<()> {
+        if self.store.seeded()? {
+            return Ok(());
+        }
+        let published = catalog_store::current_version(kv, environment).await?;
+        // Synchronous from here: concurrent first calls all read the same pointer, and
+        // the first to get here records it.
+        self.store.seed(published)?;
+        self.store.save_environment(environment)
+    }
+
+    async fn put_catalog(&self, environment: &str, body: &str) -> ApiResult<Response> {
+        let kv = catalog_store::kv(&self.env)?;
+        self.seed(&kv, environment).await?;
+        let version = self.store.assign_version(now_ms())?;
+        if let Err(e) = catalog_store::put_version(&kv, environment, version, body).await {
+            if let Err(d) = self.store.drop_pending(version) {
+                worker::console_error!("pending catalog version not dropped: {}", d.message);
+            }
+            return Err(e);
+        }
+        self.store.mark_written(version)?;
+        // The version is stored: from here on a failure to publish the pointer is
+        // retried by the alarm rather than reported as a failed `PUT`.
+        if let Err(e) = self.publish(&kv, environment).await {
+            worker::console_error!(
+                "catalog pointer of `{}` not published yet ({}): retrying on an alarm",
+                environment,
+                e.message
+            );
+            if let Err(e) = self.schedule_republish().await {
+                worker::console_error!("catalog pointer alarm not set: {}", e.message);
+            }
+        }
+        json_ok(200, &json!({ "catalogVersion": version }))
+    }
+
+    /// Writes the highest written version to the KV pointer until a re-read after the
+    /// write finds nothing higher (see the module docs).
+    async fn publish(&self, kv: &KvStore, environment: &str) -> ApiResult<()> {
+        for _ in 0..MAX_PUBLISH_ROUNDS {
+            let max = self.store.max_written()?;
+            catalog_store::put_pointer(kv, environment, max).await?;
+            if self.store.max_written()? <= max {
+                return Ok(());
+            }
+        }
+        Err(ApiError::internal(
+            "the catalog pointer did not settle under concurrent writes",
+        ))
+    }
+
+    async fn republish(&self) -> ApiResult<()> {
+        let Some(environment) = self.store.environment()? else {
+            return Ok(());
+        };
+        let kv = catalog_store::kv(&self.env)?;
+        self.publish(&kv, &environment).await
+    }
+
+    async fn schedule_republish(&self) -> ApiResult<()> {
+        let storage = self.state.storage();
+        if storage.get_alarm().await?.is_none() {
+            storage.set_alarm(REPUBLISH_DELAY_MS).await?;
+        }
+        Ok(())
+    }
+
+    async fn get_catalog(&self, environment: &str) -> ApiResult<Response> {
+        let kv = catalog_store::kv(&self.env)?;
+        self.seed(&kv, environment).await?;
+        let version = self.store.max_written()?;
+        if version == 0 {
+            return Err(ApiError::not_found(
+                "catalog_not_found",
+                "this environment has no catalog yet",
+            ));
+        }
+        let text = catalog_store::get(&kv, environment, version)
+            .await?
+            .ok_or_else(|| {
+                ApiError::internal(format!("catalog version {version} is missing from KV"))
+            })?;
+        let catalog: Value =
+            serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
+        json_ok(
+            200,
+            &json!({ "catalogVersion": version, "catalog": catalog }),
+        )
+    }
+
+    fn list_customers(&self, input: &ListBody) -> ApiResult<Response> {
+        let limit = input.limit.clamp(1, listing::MAX_LIMIT);
+        let mut rows = self
+            .store
+            .customers(&input.prefix, input.after.as_deref(), limit + 1)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|r| r.id.clone())
+        } else {
+            None
+        };
+        let answer = ListAnswer {
+            customers: rows
+                .into_iter()
+                .map(|r| ListedCustomer {
+                    id: r.id,
+                    created_at: rfc3339(r.created_at),
+                    updated_at: rfc3339(r.updated_at),
+                })
+                .collect(),
+            next,
+        };
+        json_ok(
+            200,
+            &serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))?,
+        )
+    }
+}
