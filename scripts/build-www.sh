@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 cp -R www/. "$tmp/"
 if [ -f pkg/index.js ] && [ -f pkg/edge_entitlements_bg.wasm ]; then
   mkdir -p "$tmp/pkg"
-  cp pkg/index.js pkg/live.js pkg/edge_entitlements.js pkg/edge_entitlements_bg.wasm "$tmp/pkg/"
+  cp pkg/index.js pkg/client.js pkg/live.js pkg/edge_entitlements.js pkg/edge_entitlements_bg.wasm pkg/edge_entitlements_client.js pkg/edge_entitlements_client_bg.wasm "$tmp/pkg/"
   cp -R pkg/snippets "$tmp/pkg/"
   # Source maps of the minified release JS (devtools fetch them only when open).
   for map in pkg/*.js.map; do [ -f "$map" ] && cp "$map" "$tmp/pkg/"; done

@@ -22,5 +22,5 @@ for b in "${browsers[@]}"; do
     --firefox) driver=(--geckodriver "$(command -v geckodriver)") ;;
   esac
   echo "== wasm-bindgen-test in headless ${b#--}" >&2
-  wasm-pack test --headless "$b" "${driver[@]}" . --features wasm --test browser
+  wasm-pack test --headless "$b" "${driver[@]}" . --features wasm-build --test browser
 done

@@ -30,6 +30,8 @@ console.log(`npm pack: ${p.name}@${p.version}, ${files.length} files, ${p.size} 
 
 # The package's Rust side as wasm32 sees it (lib, tests and benches), in the package's
 # own target dir so that it does not invalidate the native builds.
-echo "== cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown" >&2
-CARGO_TARGET_DIR="${PKG_TARGET_DIR:-$PWD/target/npm}" \
-  cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown -- -D warnings
+for features in wasm wasm-build; do
+  echo "== cargo clippy --all-targets --features $features --target wasm32-unknown-unknown" >&2
+  CARGO_TARGET_DIR="${PKG_TARGET_DIR:-$PWD/target/npm}" \
+    cargo clippy --all-targets --features "$features" --target wasm32-unknown-unknown -- -D warnings
+done

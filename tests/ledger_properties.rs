@@ -6,6 +6,7 @@
 //! month of each report's instant, and keys as `(payload, answer, instant)`; every answer,
 //! the final counter and every history total must agree with the core's [`Ledger`].
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 

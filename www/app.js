@@ -1,7 +1,7 @@
 // The demo page: picks a demo customer, connects an EntitlementsClient to the Worker it
 // is served by, and renders every entitlement, evaluated locally, once a second and
 // after each snapshot. No framework; the package is the served copy of pkg/.
-import init, { EntitlementsClient } from "/pkg/index.js";
+import init, { EntitlementsClient } from "/pkg/client.js";
 import { denialSentence, unitsOf, fmt } from "/reasons.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
