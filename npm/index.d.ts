@@ -198,10 +198,11 @@ export interface LiveEntitlementsClient extends EntitlementsClient {
   reconnect(): void;
 }
 
-/** A catalog (SEMANTICS section 1); validated by the engine. */
-export type Catalog = Record<string, unknown>;
-/** A customer state (SEMANTICS section 2); validated by the engine. */
-export type CustomerState = Record<string, unknown>;
+// The engine's inputs, generated from the Rust types (schema.d.ts, made by
+// scripts/build-pkg.sh from their JSON Schema): a catalog (SEMANTICS section 1) and a
+// customer state (section 2). The engine still validates them (every rule, with paths).
+import type { Catalog, CustomerState } from "./schema.js";
+export type { Catalog, CustomerState };
 
 export interface BuildSnapshotOptions {
   environment: string;

@@ -56,6 +56,9 @@ sed "s#__CLIENT__#${client}#g" npm/index.js > pkg/index.js
 sed "s#__CLIENT__#${client_snippet}#g" npm/client.js > pkg/client.js
 cp npm/index.d.ts pkg/index.d.ts
 cp npm/client.d.ts pkg/client.d.ts
+# The declarations of the inputs, generated from the Rust types' JSON Schema.
+cargo run --quiet --example json_schema --features schema > target/schema.json
+node scripts/schema-to-ts.mjs target/schema.json pkg/schema.d.ts
 cp js/live.js pkg/live.js
 cp npm/README.md pkg/README.md
 rm -f pkg/.gitignore
@@ -110,6 +113,7 @@ const pkg = {
   files: [
     "index.js",
     "index.d.ts",
+    "schema.d.ts",
     "client.js",
     "client.d.ts",
     "live.js",

@@ -16,6 +16,7 @@ use crate::features::{FeatureIdx, FeatureTable};
 /// A feature's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum FeatureType {
     /// On or off.
     Boolean,
@@ -28,6 +29,7 @@ pub enum FeatureType {
 /// How a metered feature's usage behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Meter {
     /// Usage accumulates and may reset each period (API calls).
     Incremental,
@@ -38,6 +40,7 @@ pub enum Meter {
 /// A feature of the catalog.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Feature {
     /// Unique, non-empty id.
     pub id: String,
@@ -67,6 +70,7 @@ pub struct Feature {
 /// A product: groups plans and add-ons.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Product {
     /// Unique, non-empty id.
     pub id: String,
@@ -84,6 +88,7 @@ pub struct Product {
 /// A plan: a package of entitlements, optionally inheriting its parent's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     /// Unique, non-empty id.
     pub id: String,
@@ -110,6 +115,7 @@ pub struct Plan {
 /// An add-on: extends compatible plans, bought 1 to `maxQuantity` times.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Addon {
     /// Unique, non-empty id.
     pub id: String,
@@ -126,6 +132,7 @@ pub struct Addon {
     #[serde(default)]
     pub compatible_plan_ids: Vec<String>,
     /// Largest quantity a subscription may hold; default 1.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<u32>"))]
     #[serde(default, with = "crate::number::whole_u32_opt")]
     pub max_quantity: Option<u32>,
     /// Its entitlements, with `behavior` `increment` (default) or `override`.
@@ -152,6 +159,7 @@ impl Addon {
 /// A catalog as written in JSON. Validate it with [`ValidCatalog::new`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Catalog {
     /// Every feature.
     #[serde(default)]

@@ -16,6 +16,7 @@ use crate::time::Timestamp;
 /// A subscription's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Status {
     /// Paid and running.
     Active,
@@ -34,10 +35,12 @@ pub enum Status {
 /// An add-on held by a subscription.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubscriptionAddon {
     /// The catalog add-on.
     pub addon_id: String,
     /// How many, 1 to the add-on's `maxQuantity`; default 1.
+    #[cfg_attr(feature = "schema", schemars(with = "u32"))]
     #[serde(default = "one", with = "crate::number::whole_u32")]
     pub quantity: u32,
 }
@@ -49,6 +52,7 @@ fn one() -> u32 {
 /// A subscription to a plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Subscription {
     /// Its id (unique within the customer when given).
     #[serde(default)]
@@ -94,13 +98,16 @@ impl Subscription {
 /// An entitlement granted to the customer directly.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Promotion {
     /// The feature it grants.
     pub feature_id: String,
     /// A numeric feature's value.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(default, with = "crate::number::compact_opt")]
     pub value: Option<f64>,
     /// A metered feature's limit per period.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(default, with = "crate::number::compact_opt")]
     pub usage_limit: Option<f64>,
     /// No limit.
@@ -129,10 +136,12 @@ pub struct Promotion {
 /// Usage of a metered feature.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Usage {
     /// The metered feature.
     pub feature_id: String,
     /// Usage counted so far (in the period that starts at `periodStart`).
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "crate::number::compact")]
     pub current_usage: f64,
     /// Start of the period in which the usage was counted.
@@ -143,6 +152,7 @@ pub struct Usage {
 /// A customer's state as written in JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CustomerState {
     /// Customer id, unique within the environment.
     pub id: String,

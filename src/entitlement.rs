@@ -9,6 +9,7 @@ use crate::error::{At, Named, Violations};
 /// How often an incremental meter's usage resets (SEMANTICS section 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ResetPeriod {
     /// Every 3600 s.
     Hour,
@@ -25,6 +26,7 @@ pub enum ResetPeriod {
 /// Where usage periods start (SEMANTICS section 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ResetAnchor {
     /// From the start of the subscription (or promotion) that gives the entitlement.
     #[default]
@@ -80,6 +82,7 @@ impl ResetAnchor {
 /// How an add-on or promotional entitlement combines with what the plan gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Behavior {
     /// Adds its limit or value (times the add-on quantity).
     Increment,
@@ -92,13 +95,16 @@ pub enum Behavior {
 /// Which fields are allowed depends on the feature's type; see [`validate_terms`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EntitlementSpec {
     /// The feature this entitlement grants.
     pub feature_id: String,
     /// A numeric feature's value.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(default, with = "crate::number::compact_opt")]
     pub value: Option<f64>,
     /// A metered feature's limit per period.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(default, with = "crate::number::compact_opt")]
     pub usage_limit: Option<f64>,
     /// No limit (numeric or metered).

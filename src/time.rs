@@ -142,6 +142,21 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "An RFC 3339 instant, e.g. `2026-01-31T10:00:00Z` (UTC, or with a numeric offset)."
+        })
+    }
+}
+
 /// RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fff...](Z|±HH:MM)`, `t`/`z` or a space allowed as
 /// chrono reads them) to milliseconds since the epoch. A leap second (`:60`) is refused:
 /// UTC instants here have none, as in JS.

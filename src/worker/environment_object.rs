@@ -17,11 +17,11 @@ use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, KvStore, Method, Request, Response, State};
 
 use super::catalog_store;
+use super::clock::now_ms;
 use super::environment_protocol::{self, op, IdBody, ListAnswer, ListBody, ListedCustomer};
 use super::environment_store::EnvStore;
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::listing;
-use super::clock::now_ms;
 use crate::Timestamp;
 
 /// Most pointer writes of one `PUT` before it leaves the rest to the alarm.

@@ -58,3 +58,24 @@ test("recordUsage in the client entry follows the core's rule and codes", () => 
   assert.equal(live.recordUsage("api-calls", 5).currentUsage, live.getMeteredEntitlement({ featureId: "api-calls" }).currentUsage);
   assert.throws(() => live.recordUsage("api-calls", 1e308), (e) => e instanceof client.EntitlementsError && e.code === "invalid_usage");
 });
+
+test("the check layout comes from the wasm module; js/client.js refuses one that lacks a field", async () => {
+  const { readdirSync } = await import("node:fs");
+  const dir = readdirSync(new URL("../../pkg/snippets/", import.meta.url)).find((d) => d.startsWith("edge-entitlements-"));
+  const snippet = await import(new URL(`../../pkg/snippets/${dir}/js/client.js`, import.meta.url));
+  await import("./load.mjs"); // initializes the main module
+  const glue = await import("../../pkg/edge_entitlements.js");
+  const layout = glue.rawLayout();
+  assert.equal(typeof layout.flags.hasAccess, "number");
+  assert.deepEqual(layout.reasons.slice(1), [
+    "CustomerNotFound", "CustomerIsArchived", "FeatureNotFound", "NoActiveSubscription",
+    "NoFeatureEntitlementInSubscription", "RequestedUsageExceedingLimit", "Unknown",
+  ]);
+  snippet.useLayout(layout);
+  for (const [group, name] of [["flags", "usageLimit"], ["slots", "end"], ["kinds", "metered"]]) {
+    const broken = structuredClone(layout);
+    delete broken[group][name];
+    assert.throws(() => snippet.useLayout(broken), (e) => e.code === "not_initialized" && e.message.includes(`${group}.${name}`));
+  }
+  snippet.useLayout(layout);
+});

@@ -12,6 +12,8 @@ import init, {
   type NumericEntitlement,
   type SnapshotInfo,
   type UsageRecorded,
+  type Catalog,
+  type CustomerState,
 } from "../../pkg/index.js";
 
 export async function browser(): Promise<void> {
@@ -22,7 +24,7 @@ export function node(bytes: Uint8Array): void {
   initSync({ module: bytes });
 }
 
-export function use(catalog: Record<string, unknown>, customer: Record<string, unknown>): number {
+export function use(catalog: Catalog, customer: CustomerState): number {
   validateCatalog(catalog);
   const bytes: Uint8Array = buildSnapshot(catalog, customer, { environment: "production", version: 1, now: new Date() });
   buildSnapshot(catalog, customer, { environment: "production", version: 2, catalogVersion: 3, now: Date.now() });
@@ -84,4 +86,29 @@ export async function live(): Promise<string> {
   await EntitlementsClient.connect({ url: "", customerId: "", token: "", heartbeatIntervalMs: "30s" });
   c.close();
   return c.connectionStatus;
+}
+
+// The inputs' types come from the Rust types: a catalog and a customer state as the engine
+// reads them type-check, and a field the engine refuses does not.
+export function inputs(): Uint8Array {
+  const catalog: Catalog = {
+    features: [
+      { id: "calls", type: "metered", meter: "incremental", units: "call", metadata: { tier: "a" } },
+      { id: "sso", type: "boolean" },
+    ],
+    plans: [{ id: "pro", entitlements: [{ featureId: "calls", usageLimit: 100, resetPeriod: "month", resetAnchor: "calendar" }] }],
+    addons: [{ id: "more", compatiblePlanIds: ["pro"], maxQuantity: 3, entitlements: [{ featureId: "calls", usageLimit: 10, behavior: "increment" }] }],
+  };
+  const customer: CustomerState = {
+    id: "acme",
+    subscriptions: [{ id: "s", planId: "pro", status: "active", startDate: "2026-01-01T00:00:00Z", addons: [{ addonId: "more", quantity: 2 }] }],
+    promotionalEntitlements: [{ featureId: "sso", expiresAt: "2027-01-01T00:00:00Z" }],
+  };
+  // @ts-expect-error an unknown field of a feature
+  const bad: Catalog = { features: [{ id: "x", type: "boolean", colour: "red" }] };
+  // @ts-expect-error a status the engine does not know
+  const worse: CustomerState = { id: "c", subscriptions: [{ planId: "p", status: "paused", startDate: "2026-01-01T00:00:00Z" }] };
+  void bad;
+  void worse;
+  return buildSnapshot(catalog, customer, { environment: "production", version: 1 });
 }
