@@ -1,0 +1,66 @@
+import { startWorker, client, DEV_KEY, BINDINGS, CATALOG, customer, uniqueId } from "../../worker/helpers.mjs";
+const w = await startWorker({ bindings: { ...BINDINGS, TEST_CLOCK: "true" } });
+const api = client(w.url, DEV_KEY);
+const at = (t) => ({ "x-test-now": t });
+const T = "2026-03-10T00:00:00Z";
+const show = (label, r) => console.log(label, r.status, JSON.stringify(r.body));
+try {
+  show("catalog", await api.put("/v1/catalog", CATALOG));
+  const id = uniqueId("p");
+  show("put", await api.put(`/v1/customers/${id}`, customer(id), at(T)));
+  const raw = (body) => api.post("/v1/usage", body, at(T));
+  show("1e400", await raw(`{"customerId":"${id}","featureId":"api-calls","value":1e400}`));
+  show("-1e400", await raw(`{"customerId":"${id}","featureId":"api-calls","value":-1e400}`));
+  show("1e-400", await raw(`{"customerId":"${id}","featureId":"api-calls","value":1e-400}`));
+  show("-0", await raw(`{"customerId":"${id}","featureId":"api-calls","value":-0}`));
+  show("-0.0 set", await raw(`{"customerId":"${id}","featureId":"api-calls","value":-0.0,"updateBehavior":"set"}`));
+  show("dup value", await raw(`{"customerId":"${id}","featureId":"api-calls","value":1,"value":2}`));
+  show("dup customer", await raw(`{"customerId":"nobody","featureId":"api-calls","value":1,"customerId":"${id}"}`));
+  show("nested", await raw({ customerId: id, featureId: "api-calls", value: { a: 1 } }));
+  show("bool", await raw({ customerId: id, featureId: "api-calls", value: true }));
+  show("arr feat", await raw({ customerId: id, featureId: ["api-calls"], value: 1 }));
+  show("num key", await raw({ customerId: id, featureId: "api-calls", value: 1, idempotencyKey: 5 }));
+  show("ub null", await raw({ customerId: id, featureId: "api-calls", value: 1, updateBehavior: null }));
+  show("ts null", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: null }));
+  show("ts num", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: 1773100800000 }));
+  show("ts date only", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-10" }));
+  show("ts space", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-09 00:00:00Z" }));
+  show("ts lower", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-09t00:00:00z" }));
+  show("ts leap", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-09T23:59:60Z" }));
+  show("ts -00:00", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-09T00:00:00-00:00" }));
+  show("ts 24:00", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-09T24:00:00Z" }));
+  show("ts year0", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "0000-01-01T00:00:00Z" }));
+  show("ts nofrac", await raw({ customerId: id, featureId: "api-calls", value: 1, timestamp: "2026-03-09T00:00:00.Z" }));
+  show("key NUL a", await raw({ customerId: id, featureId: "api-calls", value: 1, idempotencyKey: "k\u0000a" }));
+  show("key NUL b", await raw({ customerId: id, featureId: "api-calls", value: 2, idempotencyKey: "k\u0000b" }));
+  show("key NUL only", await raw({ customerId: id, featureId: "api-calls", value: 3, idempotencyKey: "k" }));
+  show("key lone surrogate", await raw(`{"customerId":"${id}","featureId":"api-calls","value":1,"idempotencyKey":"\\ud800"}`));
+  show("feature lone surrogate", await raw(`{"customerId":"${id}","featureId":"\\ud800","value":1}`));
+  show("customer lone surrogate", await raw(`{"customerId":"\\ud800","featureId":"api-calls","value":1}`));
+  show("empty batch", await raw([]));
+  show("batch nonobj", await raw([1]));
+  show("deep", await raw("[".repeat(5000) + "]".repeat(5000)));
+  show("string body", await raw(`"x"`));
+  show("null body", await raw(`null`));
+  show("empty body", await raw(``));
+  show("state", await api.get(`/v1/customers/${id}`, at(T)));
+  show("history", await api.get(`/v1/customers/${id}/usage`, at(T)));
+  const chk = (b) => api.post("/v1/check", { customerId: id, ...b }, at(T));
+  show("check 1e400", await api.post("/v1/check", `{"customerId":"${id}","featureId":"api-calls","requestedUsage":1e400,"consume":true}`, at(T)));
+  show("check -0 consume", await chk({ featureId: "api-calls", requestedUsage: -0, consume: true }));
+  show("check consume str", await chk({ featureId: "api-calls", requestedUsage: 1, consume: "true" }));
+  show("check no feature", await chk({ requestedUsage: 1 }));
+  show("check feature num", await chk({ featureId: 5 }));
+  show("check unknown customer consume key", await api.post("/v1/check", { customerId: "ghost-" + id, featureId: "api-calls", requestedUsage: 1, consume: true, idempotencyKey: "g" }, at(T)));
+  show("check unknown customer bad req", await api.post("/v1/check", { customerId: "ghost-" + id, featureId: "api-calls", requestedUsage: -1, consume: true }, at(T)));
+  show("usage unknown customer", await api.post("/v1/usage", { customerId: "ghost-" + id, featureId: "api-calls", value: 1 }, at(T)));
+  show("usage unknown customer bad feature", await api.post("/v1/usage", { customerId: "ghost-" + id, featureId: "nope", value: 1 }, at(T)));
+  show("hist from>to", await api.get(`/v1/customers/${id}/usage?from=2026-04-01T00:00:00Z&to=2026-02-01T00:00:00Z`, at(T)));
+  show("hist from=to", await api.get(`/v1/customers/${id}/usage?from=2026-03-05T00:00:00Z&to=2026-03-05T00:00:00Z`, at(T)));
+  show("hist dup from", await api.get(`/v1/customers/${id}/usage?from=2020-01-01T00:00:00Z&from=bad`, at(T)));
+  show("hist plus", await api.get(`/v1/customers/${id}/usage?from=2026-03-05T00:00:00+01:00`, at(T)));
+  show("hist encoded plus", await api.get(`/v1/customers/${id}/usage?from=2026-03-05T00:00:00%2B01:00`, at(T)));
+  for (const m of ["GET", "DELETE", "PATCH", "TRACE", "OPTIONS", "HEAD"]) {
+    try { const r = await api.call(m, "/v1/usage"); console.log(m, "/v1/usage", r.status); } catch (e) { console.log(m, "err", e.message); }
+  }
+} finally { await w.stop(); }
