@@ -102,3 +102,32 @@ test("BUG: a consume retried with its key gets another currentUsage than the fir
   assert.equal(first.body.currentUsage, 0.5 + 0.4999999999999999);
   assert.deepEqual(again.body, first.body);
 });
+
+// Same root cause outside section 6: the routes parse bodies with serde_json before the
+// core's own correctly rounded reader (src/json/float.rs) sees them, so a customer PUT
+// stores another number than the one sent, and GET /v1/catalog answers another one than
+// the catalog the checks use.
+test("BUG: a customer PUT stores a promotion value of 0.9999999999999999 as 1", async () => {
+  const id = uniqueId("bug");
+  const c = customer(id);
+  c.promotionalEntitlements = [{ featureId: "retention-days", value: 0.9999999999999999 }];
+  const put = await api.put(`/v1/customers/${encodeURIComponent(id)}`, c, T);
+  assert.equal(put.status, 201);
+  const got = await api.get(`/v1/customers/${encodeURIComponent(id)}`, T);
+  assert.equal(got.body.promotionalEntitlements[0].value, 0.9999999999999999);
+});
+
+test("BUG: GET /v1/catalog answers 1 for a numeric value of 0.9999999999999999 that checks use as sent", async () => {
+  const cat = structuredClone(CATALOG);
+  cat.plans[0].entitlements.find((e) => e.featureId === "retention-days").value = 0.9999999999999999;
+  assert.equal((await api.put("/v1/catalog", cat)).status, 200);
+  try {
+    const id = await fresh();
+    const check = await api.post("/v1/check", { customerId: id, featureId: "retention-days" }, T);
+    assert.equal(check.body.value, 0.9999999999999999);
+    const g = await api.get("/v1/catalog");
+    assert.equal(g.body.catalog.plans[0].entitlements.find((e) => e.featureId === "retention-days").value, 0.9999999999999999);
+  } finally {
+    assert.equal((await api.put("/v1/catalog", CATALOG)).status, 200);
+  }
+});
