@@ -1,6 +1,6 @@
 //! Generates `$OUT_DIR/vectors.rs`: every vector file of `tests/vectors/` and
-//! `tests/vectors-extra/` (`VECTORS`) and every scenario of `tests/scenarios/`
-//! (`SCENARIOS`), embedded with `include_str!`, for the browser tests
+//! `tests/vectors-extra/` (`VECTORS`) and every scenario of `tests/scenarios/`,
+//! `tests/scenarios-extra/` and `tests/scenarios-seeded/` (`SCENARIOS`), embedded with `include_str!`, for the browser tests
 //! (`tests/browser.rs`), which cannot read files at run time. Generated from the folders,
 //! so a new file can never be left out.
 
@@ -12,7 +12,14 @@ fn main() {
     let mut out = String::new();
     for (name, dirs) in [
         ("VECTORS", &["tests/vectors", "tests/vectors-extra"][..]),
-        ("SCENARIOS", &["tests/scenarios"][..]),
+        (
+            "SCENARIOS",
+            &[
+                "tests/scenarios",
+                "tests/scenarios-extra",
+                "tests/scenarios-seeded",
+            ][..],
+        ),
     ] {
         let _ = writeln!(
             out,

@@ -69,9 +69,24 @@ impl Timestamp {
         parse_rfc3339(s).and_then(Timestamp::from_millis)
     }
 
-    /// This instant plus `ms` milliseconds, saturating at the representable range.
+    /// This instant plus `ms` milliseconds, clamped to [`Timestamp::MIN`]..=[`Timestamp::MAX`].
     pub(crate) fn plus_millis(self, ms: i64) -> Timestamp {
-        Timestamp(self.0.saturating_add(ms))
+        Timestamp(self.0.saturating_add(ms).clamp(MIN_MS, MAX_MS))
+    }
+
+    /// Parses an RFC 3339 date-time keeping every fraction of a second: `(instant
+    /// truncated to the millisecond, nanoseconds within that millisecond)`. For rules
+    /// that must not round (the clock-skew bound, comparing a retried timestamp).
+    pub fn parse_precise(s: &str) -> Option<(Timestamp, u32)> {
+        let t = DateTime::parse_from_rfc3339(s).ok()?;
+        let nanos = t.nanosecond();
+        if nanos >= 1_000_000_000 {
+            return None;
+        }
+        Some((
+            Timestamp::from_millis(t.timestamp_millis())?,
+            nanos % 1_000_000,
+        ))
     }
 
     /// The instant as a chrono UTC date-time.
@@ -161,11 +176,7 @@ impl schemars::JsonSchema for Timestamp {
 /// chrono reads them) to milliseconds since the epoch. A leap second (`:60`) is refused:
 /// UTC instants here have none, as in JS.
 fn parse_rfc3339(s: &str) -> Option<i64> {
-    let t = DateTime::parse_from_rfc3339(s).ok()?;
-    if t.nanosecond() >= 1_000_000_000 {
-        return None;
-    }
-    Some(t.timestamp_millis())
+    Timestamp::parse_precise(s).map(|(t, _)| t.0)
 }
 
 #[cfg(test)]

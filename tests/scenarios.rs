@@ -1,5 +1,7 @@
 //! Runs every write-path scenario (SCENARIOS.md) natively through the core's ledger:
-//! `tests/scenarios/` (copies of `../shared/spec/scenarios/`, kept identical) and, when
+//! `tests/scenarios/` (copies of `../shared/spec/scenarios/`, kept identical), the
+//! project's own `tests/scenarios-extra/` and `tests/scenarios-seeded/` (whose initial
+//! customer carries `usage`, which the HTTP API cannot seed), and, when
 //! `EXTRA_SCENARIOS` names a folder, every JSON file there too.
 //!
 //! The runner plays the server: a catalog, one customer prepared against it, the stored
@@ -28,7 +30,11 @@ use matcher::mismatch;
 
 fn scenario_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut dirs = vec![root.join("tests/scenarios")];
+    let mut dirs = vec![
+        root.join("tests/scenarios"),
+        root.join("tests/scenarios-extra"),
+        root.join("tests/scenarios-seeded"),
+    ];
     if let Some(extra) = std::env::var_os("EXTRA_SCENARIOS") {
         dirs.push(PathBuf::from(extra));
     }

@@ -83,8 +83,12 @@ impl HistoryQuery {
         let Some(start) = row.period_start else {
             return true;
         };
+        // [start, end) and [from, to) overlap when the later start is before the earlier
+        // end; an empty [from, to) (from >= to) overlaps nothing.
         let end = row.period_end.unwrap_or(start);
-        self.to.is_none_or(|to| start < to) && self.from.is_none_or(|from| end > from)
+        let lo = self.from.map_or(start, |from| from.max(start));
+        let hi = self.to.map_or(end, |to| to.min(end));
+        lo < hi
     }
 
     /// The selected rows of `rows`, in the order of the API: by feature, then by period
@@ -166,8 +170,24 @@ mod tests {
         assert_eq!(all[0].period_start, None);
         // 400 days after its end a row is gone; a row without a period stays.
         let later = ts("2027-04-06T00:00:00Z");
-        let kept: Vec<_> = HistoryQuery::default().select(rows, later);
+        let kept: Vec<_> = HistoryQuery::default().select(rows.clone(), later);
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].period_start, None);
+        // An empty range overlaps no period (the row without one is always kept).
+        for (from, to) in [
+            ("2026-02-05T00:00:00Z", "2026-02-05T00:00:00Z"),
+            ("2026-02-20T00:00:00Z", "2026-02-05T00:00:00Z"),
+        ] {
+            let q = HistoryQuery {
+                feature_id: None,
+                from: Some(ts(from)),
+                to: Some(ts(to)),
+            };
+            let got = q.select(rows.clone(), now);
+            assert!(
+                got.iter().all(|r| r.period_start.is_none()),
+                "{from}..{to}: {got:?}"
+            );
+        }
     }
 }

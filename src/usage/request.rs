@@ -217,8 +217,10 @@ impl ReportInput {
         let f = &self.fields;
         let timestamp = match f.get("timestamp") {
             None | Some(Value::Null) => Value::Null,
-            Some(Value::String(s)) => Timestamp::parse(s)
-                .map_or_else(|| Value::String(s.clone()), |t| t.as_millis().into()),
+            Some(Value::String(s)) => Timestamp::parse_precise(s).map_or_else(
+                || Value::String(s.clone()),
+                |(t, nanos)| serde_json::json!([t.as_millis(), nanos]),
+            ),
             Some(other) => other.clone(),
         };
         serde_json::json!({
@@ -261,7 +263,7 @@ impl ReportInput {
         };
         let timestamp = match f.get("timestamp") {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(Timestamp::parse(s).ok_or_else(|| {
+            Some(Value::String(s)) => Some(Timestamp::parse_precise(s).ok_or_else(|| {
                 invalid(
                     path,
                     "timestamp",
@@ -283,14 +285,15 @@ impl ReportInput {
 impl Report {
     /// A report from typed parts, checked as [`ReportInput::validate`] checks one: a
     /// metered feature of `features`, a finite `value` within 2^53-1 (not negative with
-    /// `set`), a `timestamp` at most 300 s ahead of `now` (then `now`; absent: `now`).
+    /// `set`), a `timestamp` (milliseconds and the nanoseconds below them) at most 300 s
+    /// ahead of `now` (then `now`; absent: `now`).
     /// `path` prefixes error paths. Errors: `invalid_usage`.
     pub fn checked(
         features: &FeatureTable,
         feature_id: &str,
         value: f64,
         update: UsageUpdate,
-        timestamp: Option<Timestamp>,
+        timestamp: Option<(Timestamp, u32)>,
         now: Timestamp,
         path: &str,
     ) -> Result<Report> {
@@ -298,7 +301,8 @@ impl Report {
         check_value(value, update, path)?;
         let at = match timestamp {
             None => now,
-            Some(t) if t.as_millis() > now.as_millis().saturating_add(CLOCK_SKEW_MS) => {
+            // Compared with every fraction of a second: 300.0001 s ahead is past the bound.
+            Some((t, nanos)) if (t.as_millis(), nanos) > (now.as_millis().saturating_add(CLOCK_SKEW_MS), 0) => {
                 return Err(invalid(
                     path,
                     "timestamp",
@@ -308,7 +312,7 @@ impl Report {
                     ),
                 ))
             }
-            Some(t) => t.min(now),
+            Some((t, _)) => t.min(now),
         };
         Ok(Report {
             feature_id: feature_id.to_string(),

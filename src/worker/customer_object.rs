@@ -308,6 +308,18 @@ impl CustomerObject {
             .map_err(|e| ApiError::from_core(&e))?;
         let store = self.store()?;
         let mut mem = self.mem()?;
+        if batch.dry_run {
+            let Some((_, l)) = self.loaded(&mut mem)? else {
+                return Err(ApiError::customer_not_found(&who.customer));
+            };
+            // The same judgement on a copy: nothing held or stored changes.
+            let mut copy = l.evaluator.clone();
+            let outcome = Ledger::new(&mut copy, store, now).report(&inputs);
+            return match outcome {
+                Ok((answers, _)) => Ok(UsageAnswers { answers }),
+                Err(e) => Err(ledger_error(e, &mut mem)),
+            };
+        }
         let purge = self.purge_due(&mut mem, now);
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             return Err(ApiError::customer_not_found(&who.customer));

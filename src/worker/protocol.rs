@@ -45,6 +45,10 @@ pub mod op {
 pub struct UsageBatch {
     /// The reports, in order.
     pub items: Vec<UsageItem>,
+    /// Judge the batch as it would apply now, answer, and store nothing (the first phase
+    /// of a batch naming several customers).
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// One report of a batch: the report without `customerId`, and where it sat in the

@@ -8,7 +8,6 @@ use worker::{Env, Headers, Method, Request, Response};
 
 use super::auth::{AuthConfig, Caller};
 use super::body::{self, invalid_request};
-use super::catalog_store;
 use super::environment_protocol::{self, op as env_op};
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::pct_encode;
@@ -271,9 +270,9 @@ struct Group {
 }
 
 /// `POST /v1/usage`: one report (an object) or a batch (an array), SEMANTICS section 6.
-/// The request is validated whole first (shape, customer ids, and, for a batch naming
-/// several customers, features and values against the catalog); nothing applies when
-/// any item fails. Then each customer's items apply in order in its object, together or
+/// The request is validated whole first (shape and customer ids here; for a batch naming
+/// several customers, every customer's items are also judged by its object without
+/// applying, two calls per object); nothing applies when any item is invalid. Then each customer's items apply in order in its object, together or
 /// not at all: a request for one customer answers that customer's error itself; in a
 /// batch naming several, a failing customer's items each carry its `{ "error" }`.
 pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
@@ -299,7 +298,7 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
         ));
     }
     let mut groups: Vec<Group> = Vec::new();
-    let mut inputs = Vec::with_capacity(raw.len());
+    let mut total = 0;
     for (i, item) in raw.into_iter().enumerate() {
         let path = if batch {
             format!("[{i}].")
@@ -314,8 +313,8 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
         };
         let customer = customer_of(&mut map, &path)?;
         let report = Value::Object(map);
-        let input = ReportInput::from_json(&report, &path).map_err(|e| ApiError::from_core(&e))?;
-        inputs.push(input);
+        ReportInput::from_json(&report, &path).map_err(|e| ApiError::from_core(&e))?;
+        total += 1;
         let g = match groups.iter().position(|g| g.customer == customer) {
             Some(g) => g,
             None => {
@@ -332,25 +331,51 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
             g.items.push(UsageItem { path, report });
         }
     }
-    if groups.len() > 1 {
-        // Several customers: features and values are judged here, before any applies.
-        let catalog = catalog_store::current_catalog(ctx.env, &env).await?;
-        let now = ctx.now();
-        for input in &inputs {
-            input
-                .validate(catalog.features(), now)
-                .map_err(|e| ApiError::from_core(&e))?;
+    let several = groups.len() > 1;
+    if several {
+        // Several customers: every customer's items are judged first, as they would apply
+        // now (each object answers from remembered keys before anything else), and none
+        // applies when one is refused as invalid. What depends on a customer alone (an
+        // unknown customer, a key conflict) is that customer's answer below.
+        let checks = groups.iter().map(|g| {
+            let who = CustomerRef {
+                env: env.clone(),
+                customer: g.customer.clone(),
+            };
+            let body = UsageBatch {
+                items: g.items.clone(),
+                dry_run: true,
+            };
+            async move {
+                let body =
+                    serde_json::to_string(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+                let mut res = ctx
+                    .call(&who, Method::Post, op::USAGE, Some(body), &[])
+                    .await?;
+                let status = res.status_code();
+                let body: Value = res.json().await?;
+                Ok::<_, ApiError>((status, body))
+            }
+        });
+        for outcome in join_all(checks).await {
+            let (status, body) = outcome?;
+            let invalid = body["error"]["code"] == "invalid_usage";
+            if status >= 500 || (status == 422 && invalid) {
+                return json_ok(status, &body);
+            }
         }
     }
-    let total = inputs.len();
     let calls = groups.into_iter().map(|g| {
         let who = CustomerRef {
             env: env.clone(),
             customer: g.customer,
         };
         async move {
-            let body = serde_json::to_string(&UsageBatch { items: g.items })
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let body = serde_json::to_string(&UsageBatch {
+                items: g.items,
+                dry_run: false,
+            })
+            .map_err(|e| ApiError::internal(e.to_string()))?;
             let mut res = ctx
                 .call(&who, Method::Post, op::USAGE, Some(body), &[])
                 .await?;

@@ -25,12 +25,15 @@ export function vectors() {
 }
 
 /**
- * Every write-path scenario (SCENARIOS.md): tests/scenarios/ (copies of the shared ones)
- * and, when `EXTRA_SCENARIOS` names a folder, its files too: `[{ file, scenario }]`.
- * A folder that is missing or empty is an error, never a silent pass.
+ * Every write-path scenario (SCENARIOS.md): tests/scenarios/ (copies of the shared ones),
+ * the project's tests/scenarios-extra/, tests/scenarios-seeded/ (initial customers with
+ * `usage`; left out with `seeded: false`, for faces that replay through the HTTP API,
+ * which cannot seed usage) and, when `EXTRA_SCENARIOS` names a folder, its files too:
+ * `[{ file, scenario }]`. A folder that is missing or empty is an error, never a silent pass.
  */
-export function scenarios() {
-  const dirs = [`${root}tests/scenarios/`];
+export function scenarios({ seeded = true } = {}) {
+  const dirs = [`${root}tests/scenarios/`, `${root}tests/scenarios-extra/`];
+  if (seeded) dirs.push(`${root}tests/scenarios-seeded/`);
   if (process.env.EXTRA_SCENARIOS) dirs.push(`${process.env.EXTRA_SCENARIOS.replace(/\/+$/, "")}/`);
   return dirs.flatMap((dir) => {
     const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();

@@ -1,4 +1,4 @@
-// The write-path scenarios (tests/scenarios/, EXTRA_SCENARIOS) through the npm package's
+// The write-path scenarios (tests/scenarios*/, EXTRA_SCENARIOS) through the npm package's
 // public API, as far as a client can express them: checks (get*Entitlement), reports that
 // are a delta at `now` without an idempotency key (recordUsage), and consumes (a metered
 // check, then recordUsage of the requested usage when allowed). Each file runs from a

@@ -1,6 +1,8 @@
-// Confirmed disagreements with the contract found by the attack branch. Each test states
-// the contract sentence it holds the Worker to; every test here FAILS on the code as it is.
-//   WORKER_SKIP_BUILD=1 bash scripts/test-worker.sh tests/worker/attack-bugs.test.mjs
+// Numbers and keys exactly as sent (found by attacking the write path): JSON numbers are read
+// correctly rounded, as JS reads them, so a value one step of double precision away from a
+// limit is not taken for the limit; answers and replays show what was stored; a retried
+// batch naming several customers is answered from its keys. Each test states the contract
+// sentence it holds the Worker to.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, client, DEV_KEY, BINDINGS, CATALOG, customer, uniqueId } from "./helpers.mjs";
@@ -27,7 +29,7 @@ const usageOf = async (id, f) =>
 // section 5: "metered, currentUsage + requestedUsage <= usageLimit" -> true, otherwise denied.
 // The Worker parses JSON numbers with serde_json's default (not correctly rounded) float
 // parser: "100.00000000000001" (JSON.stringify of the JS number just above 100) becomes 100.
-test("BUG: a set of 100.00000000000001 is stored as 100, and a hard limit of 100 is then not enforced", async () => {
+test("a set of 100.00000000000001 is stored as sent, and a hard limit of 100 holds against it", async () => {
   const id = await fresh();
   const x = 100.00000000000001; // the double right after 100
   assert.ok(x > 100);
@@ -40,7 +42,7 @@ test("BUG: a set of 100.00000000000001 is stored as 100, and a hard limit of 100
   );
 });
 
-test("BUG: a consume of 99.99999999999999 adds 100", async () => {
+test("a consume of 99.99999999999999 adds exactly that", async () => {
   const id = await fresh();
   const x = 99.99999999999999; // the double right before 100
   assert.ok(x < 100);
@@ -50,7 +52,7 @@ test("BUG: a consume of 99.99999999999999 adds 100", async () => {
   assert.equal(await usageOf(id, "credits"), x);
 });
 
-test("BUG: a report's answer misstates the counter it stored (0.5 + 0.4999999999999999)", async () => {
+test("a report's answer is the counter it stored (0.5 + 0.4999999999999999)", async () => {
   const id = await fresh();
   await api.post("/v1/usage", { customerId: id, featureId: "credits", value: 0.5, updateBehavior: "set" }, T);
   const r = await api.post("/v1/usage", { customerId: id, featureId: "credits", value: 0.4999999999999999 }, T);
@@ -63,7 +65,7 @@ test("BUG: a report's answer misstates the counter it stored (0.5 + 0.4999999999
 // else: with the same payload ... it gets the first answer and changes nothing". A retry of
 // a multi-customer batch is validated against the catalog at the edge first and rejected,
 // while the same retry for one customer gets its first answer.
-test("BUG: a retried multi-customer batch is rejected (422) instead of answered from its keys", async () => {
+test("a retried batch naming several customers is answered from its keys, even after its feature left the catalog", async () => {
   const a = await fresh();
   const b = await fresh();
   const batch = [
@@ -90,7 +92,7 @@ test("BUG: a retried multi-customer batch is rejected (422) instead of answered 
 
 // SEMANTICS 6: "with the same payload it gets the first answer and changes nothing". The
 // remembered decision is stored as JSON text and read back with the same lossy parser.
-test("BUG: a consume retried with its key gets another currentUsage than the first answer", async () => {
+test("a consume retried with its key gets the first answer, to the last bit", async () => {
   const id = await fresh();
   await api.post("/v1/usage", { customerId: id, featureId: "credits", value: 0.5, updateBehavior: "set" }, T);
   await api.post("/v1/usage", { customerId: id, featureId: "credits", value: 0.4999999999999999 }, T);
@@ -107,7 +109,7 @@ test("BUG: a consume retried with its key gets another currentUsage than the fir
 // core's own correctly rounded reader (src/json/float.rs) sees them, so a customer PUT
 // stores another number than the one sent, and GET /v1/catalog answers another one than
 // the catalog the checks use.
-test("BUG: a customer PUT stores a promotion value of 0.9999999999999999 as 1", async () => {
+test("a customer PUT stores a promotion value of 0.9999999999999999 as sent", async () => {
   const id = uniqueId("bug");
   const c = customer(id);
   c.promotionalEntitlements = [{ featureId: "retention-days", value: 0.9999999999999999 }];
@@ -117,7 +119,7 @@ test("BUG: a customer PUT stores a promotion value of 0.9999999999999999 as 1", 
   assert.equal(got.body.promotionalEntitlements[0].value, 0.9999999999999999);
 });
 
-test("BUG: GET /v1/catalog answers 1 for a numeric value of 0.9999999999999999 that checks use as sent", async () => {
+test("GET /v1/catalog answers a numeric value of 0.9999999999999999 as sent", async () => {
   const cat = structuredClone(CATALOG);
   cat.plans[0].entitlements.find((e) => e.featureId === "retention-days").value = 0.9999999999999999;
   assert.equal((await api.put("/v1/catalog", cat)).status, 200);

@@ -1,5 +1,5 @@
 // Counters, history and idempotency keys survive a restart of workerd (persisted SQLite),
-// and the test clock's key expiry still applies after it (attack branch probe).
+// and the test clock's key expiry still applies after it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, client, DEV_KEY, BINDINGS, CATALOG, customer, uniqueId, tempDir, removeDir } from "./helpers.mjs";

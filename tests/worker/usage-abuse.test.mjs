@@ -1,5 +1,5 @@
-// HTTP-level probes of POST /v1/usage and POST /v1/check that the Worker passes (attack
-// branch): odd JSON, sizes, ids, keys, concurrency, multi-customer batches. Every rejected
+// HTTP-level probes of POST /v1/usage and POST /v1/check (from attacking the write path):
+// odd JSON, sizes, ids, keys, concurrency, multi-customer batches. Every rejected
 // request is checked to leave the customer state and its history as they were.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
