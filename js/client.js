@@ -38,7 +38,7 @@ let raw = null;
 // The packed result's layout, from `rawLayout()` (src/wasm/engine.rs `LAYOUT`).
 let HAS_ACCESS, IS_FALLBACK, FEATURE, REASON_SHIFT, UNLIMITED_SHIFT, VALUE, USAGE_LIMIT;
 let CURRENT_USAGE, REQUESTED_USAGE, PERIOD_SHIFT, ANCHOR, START, END;
-let S_VALUE, S_LIMIT, S_CURRENT, S_REQUESTED, S_ANCHOR, S_START, S_END, OUT_LEN;
+let S_VALUE, S_LIMIT, S_CURRENT, S_REQUESTED, S_ANCHOR, S_START, S_END, S_FROM, S_UNTIL, OUT_LEN;
 let BOOLEAN, NUMERIC, METERED, NO_FEATURE, REASONS, PERIODS;
 // The common shapes of a check result, built by #check as one object literal. SHAPE
 // selects the presence bits (and IS_FALLBACK); the reason and period bits are tested
@@ -78,6 +78,8 @@ export function useLayout(layout) {
   S_ANCHOR = need("slots", "anchor");
   S_START = need("slots", "start");
   S_END = need("slots", "end");
+  S_FROM = need("slots", "validFrom");
+  S_UNTIL = need("slots", "validUntil");
   BOOLEAN = need("kinds", "boolean");
   NUMERIC = need("kinds", "numeric");
   METERED = need("kinds", "metered");
@@ -253,6 +255,8 @@ export class EntitlementsClient {
   #features = null; // Map: featureId -> { idx, feature }
   #byIdx = null; // feature objects by index
   #info = null;
+  /** Bumped by every applied snapshot and recorded usage: older cached answers are stale. */
+  #gen = 0;
   #fallbacks = new Map();
   #now;
   #listeners = new Set();
@@ -287,6 +291,7 @@ export class EntitlementsClient {
       this.#engine = api.newEngine();
     }
     if (!this.#engine.apply(data)) return false;
+    this.#gen += 1;
     // The next snapshot of the same catalog shares its feature table: keep the feature
     // objects (and their cached Dates) unless the table changed.
     if (this.#features === null || this.#engine.featuresChanged()) {
@@ -302,6 +307,18 @@ export class EntitlementsClient {
           start: null,
           endMs: NaN,
           end: null,
+          // The last answer (see #decide): valid for generation `gen`, for `kind` and
+          // `req`, from `from` until `until`.
+          gen: -1,
+          kind: -1,
+          req: NaN,
+          from: NaN,
+          until: NaN,
+          flags: 0,
+          value: 0,
+          limit: 0,
+          current: 0,
+          requested: 0,
         });
       }
       this.#byIdx = byIdx;
@@ -363,20 +380,17 @@ export class EntitlementsClient {
     // The common answer inline (the same as #check gives): one object literal.
     const entry = this.#info === null ? undefined : this.#features.get(featureId);
     if (entry === undefined) return this.#check(featureId, METERED, requested, fallback);
-    const flags = this.#engine.check(entry.idx, METERED, requested, this.#now());
+    const flags = this.#decide(entry, METERED, requested);
     const period = (flags >>> PERIOD_SHIFT) & 7;
     if ((flags & (SHAPE | REASON_MASK)) !== METERED_PERIOD || period === 0) return this.#build(featureId, entry, flags, fallback);
-    let out = this.#view;
-    if (out === null || out.byteLength === 0) out = this.#out();
-    refreshPeriodDates(entry, out);
     return {
       hasAccess: (flags & HAS_ACCESS) !== 0,
       isFallback: false,
       feature: entry.feature,
       isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-      usageLimit: out[S_LIMIT],
-      currentUsage: out[S_CURRENT],
-      requestedUsage: out[S_REQUESTED],
+      usageLimit: entry.limit,
+      currentUsage: entry.current,
+      requestedUsage: entry.requested,
       resetPeriod: PERIODS[period],
       usagePeriodAnchor: entry.anchor,
       usagePeriodStart: entry.start,
@@ -412,6 +426,7 @@ export class EntitlementsClient {
       throw new EntitlementsError("invalid_usage", "`amount` must be a number", "amount");
     }
     const windowed = this.#engine.recordUsage(featureId, amount, this.#now());
+    this.#gen += 1;
     const out = this.#out();
     const r = { currentUsage: out[S_CURRENT] };
     if (windowed) {
@@ -457,23 +472,20 @@ export class EntitlementsClient {
     if (this.#info === null) return fallbackResult(this.#fallbackFor(featureId, fallback), undefined);
     const entry = this.#features.get(featureId);
     if (entry === undefined) return this.#build(featureId, undefined, this.#engine.check(NO_FEATURE, kind, requested, this.#now()), fallback);
-    const flags = this.#engine.check(entry.idx, kind, requested, this.#now());
+    const flags = this.#decide(entry, kind, requested);
     switch (flags & SHAPE) {
       case METERED_PERIOD: {
         const period = (flags >>> PERIOD_SHIFT) & 7;
         if (period === 0) break;
-        let out = this.#view;
-        if (out === null || out.byteLength === 0) out = this.#out();
-        refreshPeriodDates(entry, out);
         if ((flags & REASON_MASK) === 0) {
           return {
             hasAccess: (flags & HAS_ACCESS) !== 0,
             isFallback: false,
             feature: entry.feature,
             isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-            usageLimit: out[S_LIMIT],
-            currentUsage: out[S_CURRENT],
-            requestedUsage: out[S_REQUESTED],
+            usageLimit: entry.limit,
+            currentUsage: entry.current,
+            requestedUsage: entry.requested,
             resetPeriod: PERIODS[period],
             usagePeriodAnchor: entry.anchor,
             usagePeriodStart: entry.start,
@@ -486,9 +498,9 @@ export class EntitlementsClient {
           accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & 7],
           feature: entry.feature,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-          usageLimit: out[S_LIMIT],
-          currentUsage: out[S_CURRENT],
-          requestedUsage: out[S_REQUESTED],
+          usageLimit: entry.limit,
+          currentUsage: entry.current,
+          requestedUsage: entry.requested,
           resetPeriod: PERIODS[period],
           usagePeriodAnchor: entry.anchor,
           usagePeriodStart: entry.start,
@@ -497,17 +509,15 @@ export class EntitlementsClient {
       }
       case METERED_NO_PERIOD: {
         if ((flags & PERIOD_MASK) !== 0) break;
-        let out = this.#view;
-        if (out === null || out.byteLength === 0) out = this.#out();
         if ((flags & REASON_MASK) === 0) {
           return {
             hasAccess: (flags & HAS_ACCESS) !== 0,
             isFallback: false,
             feature: entry.feature,
             isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-            usageLimit: out[S_LIMIT],
-            currentUsage: out[S_CURRENT],
-            requestedUsage: out[S_REQUESTED],
+            usageLimit: entry.limit,
+            currentUsage: entry.current,
+            requestedUsage: entry.requested,
           };
         }
         return {
@@ -516,9 +526,9 @@ export class EntitlementsClient {
           accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & 7],
           feature: entry.feature,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
-          usageLimit: out[S_LIMIT],
-          currentUsage: out[S_CURRENT],
-          requestedUsage: out[S_REQUESTED],
+          usageLimit: entry.limit,
+          currentUsage: entry.current,
+          requestedUsage: entry.requested,
         };
       }
       case BOOLEAN_SHAPE:
@@ -526,13 +536,11 @@ export class EntitlementsClient {
         return { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false, feature: entry.feature };
       case NUMERIC_SHAPE: {
         if ((flags & (REASON_MASK | PERIOD_MASK)) !== 0) break;
-        let out = this.#view;
-        if (out === null || out.byteLength === 0) out = this.#out();
         return {
           hasAccess: (flags & HAS_ACCESS) !== 0,
           isFallback: false,
           feature: entry.feature,
-          value: out[S_VALUE],
+          value: entry.value,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
         };
       }
@@ -540,7 +548,36 @@ export class EntitlementsClient {
     return this.#build(featureId, entry, flags, fallback);
   }
 
-  /** Any answer of RawEngine.check, key by key. */
+  /**
+   * The flags of the answer for `entry`'s feature, `kind` and `requested` at the current
+   * time, its numbers in `entry`. The wasm engine's answer is a function of the snapshot,
+   * the usage recorded and the arguments while its resolution holds, which it reports
+   * (`validFrom`, `validUntil`); within that window and generation the last answer is
+   * reused as it is (memoization: no rule is decided here).
+   */
+  #decide(entry, kind, requested) {
+    const now = this.#now();
+    if (entry.gen === this.#gen && entry.kind === kind && entry.req === requested && now >= entry.from && now < entry.until) {
+      return entry.flags;
+    }
+    const flags = this.#engine.check(entry.idx, kind, requested, now);
+    let out = this.#view;
+    if (out === null || out.byteLength === 0) out = this.#out();
+    entry.value = out[S_VALUE];
+    entry.limit = out[S_LIMIT];
+    entry.current = out[S_CURRENT];
+    entry.requested = out[S_REQUESTED];
+    if ((flags & (ANCHOR | START | END)) !== 0) refreshPeriodDates(entry, out);
+    entry.gen = this.#gen;
+    entry.kind = kind;
+    entry.req = requested;
+    entry.from = out[S_FROM];
+    entry.until = out[S_UNTIL];
+    entry.flags = flags;
+    return flags;
+  }
+
+  /** Any answer of RawEngine.check, key by key (numbers from `entry`, else the slots). */
   #build(featureId, entry, flags, fallback) {
     const feature = (flags & FEATURE) !== 0 && entry !== undefined ? entry.feature : undefined;
     if ((flags & IS_FALLBACK) !== 0) return fallbackResult(this.#fallbackFor(featureId, fallback), feature);
@@ -549,42 +586,30 @@ export class EntitlementsClient {
     if (reason !== 0) r.accessDeniedReason = REASONS[reason];
     if (feature !== undefined) r.feature = feature;
     if ((flags & PRESENT_MASK) === 0 && ((flags >>> UNLIMITED_SHIFT) & 3) === 0) return r;
-    let out = this.#view;
-    if (out === null || out.byteLength === 0) out = this.#out();
-    if ((flags & VALUE) !== 0) r.value = out[S_VALUE];
+    let value, limit, current, requested;
+    if (entry !== undefined) {
+      ({ value, limit, current, requested } = entry);
+    } else {
+      let out = this.#view;
+      if (out === null || out.byteLength === 0) out = this.#out();
+      value = out[S_VALUE];
+      limit = out[S_LIMIT];
+      current = out[S_CURRENT];
+      requested = out[S_REQUESTED];
+    }
+    if ((flags & VALUE) !== 0) r.value = value;
     const unlimited = (flags >>> UNLIMITED_SHIFT) & 3;
     if (unlimited !== 0) r.isUnlimited = unlimited === 3;
-    if ((flags & USAGE_LIMIT) !== 0) r.usageLimit = out[S_LIMIT];
-    if ((flags & CURRENT_USAGE) !== 0) r.currentUsage = out[S_CURRENT];
-    if ((flags & REQUESTED_USAGE) !== 0) r.requestedUsage = out[S_REQUESTED];
+    if ((flags & USAGE_LIMIT) !== 0) r.usageLimit = limit;
+    if ((flags & CURRENT_USAGE) !== 0) r.currentUsage = current;
+    if ((flags & REQUESTED_USAGE) !== 0) r.requestedUsage = requested;
     const period = (flags >>> PERIOD_SHIFT) & 7;
     if (period !== 0) r.resetPeriod = PERIODS[period];
-    if ((flags & (ANCHOR | START | END)) !== 0 && entry !== undefined) {
-      // Per feature, the last Dates made: reused while the period is the same.
-      if ((flags & ANCHOR) !== 0) {
-        const ms = out[S_ANCHOR];
-        if (entry.anchorMs !== ms) {
-          entry.anchorMs = ms;
-          entry.anchor = new ReadOnlyDate(ms);
-        }
-        r.usagePeriodAnchor = entry.anchor;
-      }
-      if ((flags & START) !== 0) {
-        const ms = out[S_START];
-        if (entry.startMs !== ms) {
-          entry.startMs = ms;
-          entry.start = new ReadOnlyDate(ms);
-        }
-        r.usagePeriodStart = entry.start;
-      }
-      if ((flags & END) !== 0) {
-        const ms = out[S_END];
-        if (entry.endMs !== ms) {
-          entry.endMs = ms;
-          entry.end = new ReadOnlyDate(ms);
-        }
-        r.usagePeriodEnd = entry.end;
-      }
+    // Period dates exist only for a feature of the snapshot (entry), made by #decide.
+    if (entry !== undefined) {
+      if ((flags & ANCHOR) !== 0) r.usagePeriodAnchor = entry.anchor;
+      if ((flags & START) !== 0) r.usagePeriodStart = entry.start;
+      if ((flags & END) !== 0) r.usagePeriodEnd = entry.end;
     }
     return r;
   }

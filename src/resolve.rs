@@ -85,6 +85,11 @@ impl Resolution {
     pub fn valid_until(&self) -> Option<Timestamp> {
         self.valid_until
     }
+
+    /// The first instant from which this resolution is right.
+    pub fn valid_from(&self) -> Timestamp {
+        self.valid_from
+    }
 }
 
 impl Prepared {

@@ -71,7 +71,7 @@ pub const PERIODS: [ResetPeriod; 5] = [
 
 /// The feature index the JS side passes for an id it does not know.
 const NO_FEATURE: u32 = u32::MAX;
-const OUT_LEN: usize = 8;
+const OUT_LEN: usize = 9;
 
 /// Output slots of [`RawEngine::check`] (indexes into the `f64` buffer).
 pub mod slot {
@@ -89,6 +89,11 @@ pub mod slot {
     pub const START: usize = 5;
     /// `usagePeriodEnd`, ms since the epoch.
     pub const END: usize = 6;
+    /// From when the answer holds for the same snapshot, usage and arguments (ms; NaN when
+    /// it holds for no instant, e.g. without a snapshot).
+    pub const VALID_FROM: usize = 7;
+    /// Until when (exclusive, ms; infinity for ever) it holds.
+    pub const VALID_UNTIL: usize = 8;
 }
 
 /// Everything `js/client.js` needs to read a packed result, defined once.
@@ -149,6 +154,8 @@ pub struct Slots {
     pub anchor: usize,
     pub start: usize,
     pub end: usize,
+    pub valid_from: usize,
+    pub valid_until: usize,
 }
 
 /// The check kinds by name.
@@ -185,6 +192,8 @@ pub const LAYOUT: Layout = Layout {
         anchor: slot::ANCHOR,
         start: slot::START,
         end: slot::END,
+        valid_from: slot::VALID_FROM,
+        valid_until: slot::VALID_UNTIL,
     },
     kinds: Kinds {
         boolean: 0,
@@ -316,6 +325,8 @@ impl RawEngine {
     /// snapshot or with an invalid `now`, the answer is the fallback.
     pub fn check(&mut self, idx: u32, kind: u32, requested: f64, now: f64) -> u32 {
         let (Some(held), Some(now)) = (self.held.as_mut(), Timestamp::from_millis_f64(now)) else {
+            self.out[slot::VALID_FROM] = f64::NAN;
+            self.out[slot::VALID_UNTIL] = f64::NAN;
             return flag::IS_FALLBACK;
         };
         let kind = match kind {
@@ -330,7 +341,16 @@ impl RawEngine {
             fallback: None,
         };
         let idx = (idx != NO_FEATURE).then_some(idx);
-        pack(&held.eval.check_idx(now, idx, &check), &mut self.out)
+        let flags = pack(&held.eval.check_idx(now, idx, &check), &mut self.out);
+        // The answer is a function of the snapshot, the usage and the arguments while the
+        // resolution in force holds: the JS side may reuse it until then (memoization,
+        // no rule of its own).
+        let r = held.eval.resolution(now);
+        self.out[slot::VALID_FROM] = r.valid_from().as_millis() as f64;
+        self.out[slot::VALID_UNTIL] = r
+            .valid_until()
+            .map_or(f64::INFINITY, |t| t.as_millis() as f64);
+        flags
     }
 
     /// Indexes of the features the customer has an effective entitlement to at `now`,

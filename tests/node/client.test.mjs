@@ -300,3 +300,42 @@ test("the next snapshot of the same catalog keeps the feature objects; a new cat
   assert.notEqual(sso.feature, first);
   assert.equal(c.getBooleanEntitlement({ featureId: "beta-flag" }).hasAccess, true);
 });
+
+test("one client follows time: answers reused within their window are recomputed past it", () => {
+  // A daily calendar limit and a trial ending mid-day: the same snapshot, a moving clock.
+  const cat = {
+    features: [
+      { id: "calls", type: "metered", meter: "incremental" },
+      { id: "sso", type: "boolean" },
+    ],
+    plans: [{ id: "p", entitlements: [{ featureId: "calls", usageLimit: 10, resetPeriod: "day", resetAnchor: "calendar" }, { featureId: "sso" }] }],
+  };
+  const state = {
+    id: "c",
+    subscriptions: [{ id: "s", planId: "p", status: "inTrial", startDate: "2026-03-01T00:00:00Z", trialEndDate: "2026-03-03T12:00:00Z" }],
+    usage: [{ featureId: "calls", currentUsage: 7, periodStart: "2026-03-02T00:00:00Z" }],
+  };
+  let now = Date.parse("2026-03-02T10:00:00Z");
+  const c = new EntitlementsClient({ now: () => new Date(now) });
+  c.applySnapshot(buildSnapshot(cat, state, { environment: "t", version: 1, now: new Date(now) }));
+  const calls = (requestedUsage) => c.getMeteredEntitlement({ featureId: "calls", options: { requestedUsage } });
+  assert.equal(calls(3).hasAccess, true);
+  assert.equal(calls(4).hasAccess, false, "another requestedUsage is another answer");
+  assert.equal(calls(3).hasAccess, true);
+  const first = calls(0);
+  assert.equal(calls(0).currentUsage, 7);
+  assert.notEqual(calls(0), first, "each call returns its own object");
+  now = Date.parse("2026-03-02T23:59:59.999Z");
+  assert.equal(calls(0).currentUsage, 7);
+  now = Date.parse("2026-03-03T00:00:00Z"); // the day rolled over: the usage counts 0
+  assert.equal(calls(0).currentUsage, 0);
+  assert.equal(calls(0).usagePeriodStart.toISOString(), "2026-03-03T00:00:00.000Z");
+  assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).hasAccess, true);
+  now = Date.parse("2026-03-03T12:00:00Z"); // the trial ended
+  assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).accessDeniedReason, "NoActiveSubscription");
+  assert.equal(calls(0).hasAccess, false);
+  now = Date.parse("2026-03-03T11:59:59Z"); // a clock set back answers for its instant again
+  assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).hasAccess, true);
+  c.recordUsage("calls", 2);
+  assert.equal(calls(0).currentUsage, 2, "recorded usage is seen at once");
+});
