@@ -26,6 +26,8 @@ use serde_json::{json, Value};
 
 #[path = "common/matcher.rs"]
 mod matcher;
+#[path = "common/shared_copy.rs"]
+mod shared_copy;
 use matcher::mismatch;
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -352,34 +354,5 @@ fn every_scenario() {
 
 #[test]
 fn shared_scenarios_are_copied_unchanged() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/spec/scenarios");
-    let ours = root.join("tests/scenarios");
-    let list = |dir: &Path| -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{} cannot be read ({e}): the contract's scenarios must sit beside the project",
-                    dir.display()
-                )
-            })
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".json"))
-            .collect();
-        v.sort();
-        v
-    };
-    let names = list(&shared);
-    assert_eq!(
-        list(&ours),
-        names,
-        "tests/scenarios/ must hold exactly the shared scenarios"
-    );
-    for n in names {
-        assert_eq!(
-            std::fs::read(shared.join(&n)).unwrap(),
-            std::fs::read(ours.join(&n)).unwrap(),
-            "tests/scenarios/{n} differs from the shared copy"
-        );
-    }
+    shared_copy::assert_copied_unchanged("scenarios", "scenarios");
 }

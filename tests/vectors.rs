@@ -18,6 +18,8 @@ use serde_json::Value;
 
 #[path = "common/matcher.rs"]
 mod matcher;
+#[path = "common/shared_copy.rs"]
+mod shared_copy;
 use matcher::matches;
 
 fn vector_files() -> Vec<PathBuf> {
@@ -233,40 +235,5 @@ fn spec_vectors() {
 
 #[test]
 fn shared_vectors_are_copied_unchanged() {
-    // Keeps tests/vectors/ identical to the contract, file for file, both ways.
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/vectors");
-    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-    let names = |dir: &Path| -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{} cannot be read ({e}): the contract's vectors must sit beside the project",
-                    dir.display()
-                )
-            })
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".json"))
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(
-        names(&ours),
-        names(&shared),
-        "tests/vectors/ must hold exactly the shared vectors"
-    );
-    for entry in std::fs::read_dir(&shared).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|x| x == "json") {
-            let ours = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/vectors")
-                .join(path.file_name().unwrap());
-            assert_eq!(
-                std::fs::read(&path).unwrap(),
-                std::fs::read(&ours).unwrap_or_default(),
-                "{} differs from the shared copy",
-                ours.display()
-            );
-        }
-    }
+    shared_copy::assert_copied_unchanged("vectors", "vectors");
 }

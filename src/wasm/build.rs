@@ -39,43 +39,27 @@ pub fn build_snapshot(
     catalog_version: f64,
     now: f64,
 ) -> Result<Vec<u8>, JsValue> {
-    build(
-        catalog,
-        customer,
-        environment,
-        version,
-        catalog_version,
-        now,
-    )
-    .map_err(error::to_js)
-}
-
-fn build(
-    catalog: JsValue,
-    customer: JsValue,
-    environment: &str,
-    version: f64,
-    catalog_version: f64,
-    now: f64,
-) -> Result<Vec<u8>, Error> {
-    let version = whole_number(version, "version")?;
-    let catalog_version = whole_number(catalog_version, "catalogVersion")?;
-    let now = Timestamp::from_millis_f64(now).ok_or_else(|| {
-        Error::new(
-            ErrorCode::InvalidArgument,
-            "now",
-            "`now` is not a valid date",
-        )
-    })?;
-    let catalog = ValidCatalog::new(from_js(catalog, ErrorCode::InvalidCatalog)?)?;
-    let state: CustomerState = from_js(customer, ErrorCode::InvalidCustomer)?;
-    let opts = BuildOptions {
-        environment,
-        version,
-        catalog_version,
-        now,
+    let built = || -> Result<Vec<u8>, Error> {
+        let version = whole_number(version, "version")?;
+        let catalog_version = whole_number(catalog_version, "catalogVersion")?;
+        let now = Timestamp::from_millis_f64(now).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                "now",
+                "`now` is not a valid date",
+            )
+        })?;
+        let catalog = ValidCatalog::new(from_js(catalog, ErrorCode::InvalidCatalog)?)?;
+        let state: CustomerState = from_js(customer, ErrorCode::InvalidCustomer)?;
+        let opts = BuildOptions {
+            environment,
+            version,
+            catalog_version,
+            now,
+        };
+        Ok(Snapshot::build(&catalog, state, opts)?.encode())
     };
-    Ok(Snapshot::build(&catalog, state, opts)?.encode())
+    built().map_err(error::to_js)
 }
 
 /// Largest integer a JS number holds exactly.

@@ -7,7 +7,7 @@
 //! inside that block, so a consuming check never passes a hard limit under concurrency
 //! and a retry of an idempotency key always sees the first answer.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -29,7 +29,7 @@ use super::loaded::{
 };
 use super::protocol::{self, op, CheckItem, UsageAnswers, UsageBatch};
 use crate::evaluator::kind_of;
-use crate::usage::{ConsumeInput, HistoryQuery, Ledger, LedgerError, ReportInput};
+use crate::usage::{Changes, ConsumeInput, HistoryQuery, Ledger, LedgerError, ReportInput};
 use crate::{
     Check, CheckKind, CustomerState, Decision, DeniedReason, Evaluator, Prepared, Timestamp,
     ValidCatalog,
@@ -48,7 +48,6 @@ enum Slot {
 struct Memory {
     catalog: Option<Cat>,
     customer: Option<Slot>,
-    last_purge_ms: i64,
 }
 
 /// The customer object.
@@ -59,6 +58,8 @@ pub struct CustomerObject {
     /// The object's tables (an error when the storage could not be opened).
     store: ApiResult<Store>,
     memory: RefCell<Memory>,
+    /// When expired keys and old history were last purged (Unix ms of a request's `now`).
+    last_purge_ms: Cell<i64>,
 }
 
 impl DurableObject for CustomerObject {
@@ -71,6 +72,7 @@ impl DurableObject for CustomerObject {
             env,
             store,
             memory: RefCell::new(Memory::default()),
+            last_purge_ms: Cell::new(i64::MIN / 2),
         }
     }
 
@@ -320,7 +322,6 @@ impl CustomerObject {
                 Err(e) => Err(ledger_error(e, &mut mem)),
             };
         }
-        let purge = self.purge_due(&mut mem, now);
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             return Err(ApiError::customer_not_found(&who.customer));
         };
@@ -334,15 +335,7 @@ impl CustomerObject {
             return Ok(UsageAnswers { answers });
         }
         let counter = l.counter + 1;
-        let written = store.atomically(|w| {
-            w.save_changes(&changes);
-            w.save_counter(counter);
-            if purge {
-                w.purge(now);
-            }
-            Ok(())
-        });
-        if let Err(e) = written {
+        if let Err(e) = self.write(store, &changes, counter, now) {
             mem.customer = None;
             return Err(e);
         }
@@ -374,7 +367,6 @@ impl CustomerObject {
         }
         let input =
             ConsumeInput::from_json(&item.request, "").map_err(|e| ApiError::from_core(&e))?;
-        let purge = self.purge_due(&mut mem, now);
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             // An unknown customer: the decision, and nothing stored (no key either).
             input.validate().map_err(|e| ApiError::from_core(&e))?;
@@ -390,15 +382,7 @@ impl CustomerObject {
         }
         let counted = !changes.counters.is_empty();
         let counter = l.counter + u64::from(counted);
-        let written = store.atomically(|w| {
-            w.save_changes(&changes);
-            w.save_counter(counter);
-            if purge {
-                w.purge(now);
-            }
-            Ok(())
-        });
-        if let Err(e) = written {
+        if let Err(e) = self.write(store, &changes, counter, now) {
             mem.customer = None;
             return Err(e);
         }
@@ -617,15 +601,30 @@ impl CustomerObject {
         }
     }
 
-    /// Whether this write should also purge expired keys and old history (at most once
-    /// per [`PURGE_EVERY_MS`] of `now`, which may move backwards under the test clock).
-    fn purge_due(&self, mem: &mut Memory, now: Timestamp) -> bool {
+    /// Writes what a ledger write changed and the new change counter in one transaction,
+    /// with the purge of expired keys and old history when it is due (at most once per
+    /// [`PURGE_EVERY_MS`] of `now`, which may move backwards under the test clock).
+    fn write(
+        &self,
+        store: &Store,
+        changes: &Changes,
+        counter: u64,
+        now: Timestamp,
+    ) -> ApiResult<()> {
         let ms = now.as_millis();
-        if (ms - mem.last_purge_ms).abs() >= PURGE_EVERY_MS {
-            mem.last_purge_ms = ms;
-            return true;
+        let purge = (ms - self.last_purge_ms.get()).abs() >= PURGE_EVERY_MS;
+        store.atomically(|w| {
+            w.save_changes(changes);
+            w.save_counter(counter);
+            if purge {
+                w.purge(now);
+            }
+            Ok(())
+        })?;
+        if purge {
+            self.last_purge_ms.set(ms);
         }
-        false
+        Ok(())
     }
 }
 
