@@ -380,7 +380,7 @@ export class EntitlementsClient {
     // The common answer inline (the same as #check gives): one object literal.
     const entry = this.#info === null ? undefined : this.#features.get(featureId);
     if (entry === undefined) return this.#check(featureId, METERED, requested, fallback);
-    const flags = this.#decide(entry, METERED, requested);
+    const flags = this.#decide(entry, METERED, requested, this.#now());
     const period = (flags >>> PERIOD_SHIFT) & 7;
     if ((flags & (SHAPE | REASON_MASK)) !== METERED_PERIOD || period === 0) return this.#build(featureId, entry, flags, fallback);
     return {
@@ -401,11 +401,14 @@ export class EntitlementsClient {
   /** Every entitlement of the customer at the current time, in catalog order. */
   getEntitlements() {
     if (this.#info === null) return [];
-    const pairs = this.#engine.entitled(this.#now());
+    // One instant for the whole list: no answer of it may fall on the other side of a
+    // rollover than another.
+    const now = this.#now();
+    const pairs = this.#engine.entitled(now);
     const results = [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const feature = this.#byIdx[pairs[i]];
-      results.push(this.#check(feature.id, pairs[i + 1], 0, undefined));
+      results.push(this.#check(feature.id, pairs[i + 1], 0, undefined, now));
     }
     return results;
   }
@@ -468,11 +471,12 @@ export class EntitlementsClient {
   // shapes one object literal (a fixed shape is much faster in V8 than adding keys one
   // by one). Every other answer is built by #build, key by key; both give the same keys
   // in the same order.
-  #check(featureId, kind, requested, fallback) {
+  #check(featureId, kind, requested, fallback, now) {
     if (this.#info === null) return fallbackResult(this.#fallbackFor(featureId, fallback), undefined);
+    const at = now === undefined ? this.#now() : now;
     const entry = this.#features.get(featureId);
-    if (entry === undefined) return this.#build(featureId, undefined, this.#engine.check(NO_FEATURE, kind, requested, this.#now()), fallback);
-    const flags = this.#decide(entry, kind, requested);
+    if (entry === undefined) return this.#build(featureId, undefined, this.#engine.check(NO_FEATURE, kind, requested, at), fallback);
+    const flags = this.#decide(entry, kind, requested, at);
     switch (flags & SHAPE) {
       case METERED_PERIOD: {
         const period = (flags >>> PERIOD_SHIFT) & 7;
@@ -553,10 +557,9 @@ export class EntitlementsClient {
    * time, its numbers in `entry`. The wasm engine's answer is a function of the snapshot,
    * the usage recorded and the arguments while its resolution holds, which it reports
    * (`validFrom`, `validUntil`); within that window and generation the last answer is
-   * reused as it is (memoization: no rule is decided here).
+   * reused as it is (memoization: no rule is decided here). `now`: ms since the epoch.
    */
-  #decide(entry, kind, requested) {
-    const now = this.#now();
+  #decide(entry, kind, requested, now) {
     if (entry.gen === this.#gen && entry.kind === kind && entry.req === requested && now >= entry.from && now < entry.until) {
       return entry.flags;
     }

@@ -309,12 +309,16 @@ export async function connectLive(Client, options) {
     if (closed || paused) {
       return;
     }
-    // The token goes in the subprotocols, never the URL; a credential that is not a
-    // valid subprotocol token (not a customer token) falls back to `?token=`.
-    const inProtocol = !t || SUBPROTOCOL_TOKEN.test(t);
-    const query = inProtocol ? "" : `?token=${encodeURIComponent(t)}`;
-    const protocols = t && inProtocol ? [PROTOCOL, `token.${t}`] : [PROTOCOL];
-    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live${query}`;
+    // The token goes in the subprotocols, never the URL (URLs end up in logs). A
+    // credential that cannot travel there (not a customer token) is not sent over the
+    // WebSocket at all: the client follows by polling, which sends it in a header.
+    if (t && !SUBPROTOCOL_TOKEN.test(t)) {
+      setStatus("reconnecting");
+      startPolling();
+      return;
+    }
+    const protocols = t ? [PROTOCOL, `token.${t}`] : [PROTOCOL];
+    const wsUrl = `${base.replace(/^http/, "ws")}${path}/live`;
     let ws;
     try {
       ws = new WS(wsUrl, protocols);

@@ -76,15 +76,21 @@ fn weeks_from(first: Weekday, now: Timestamp) -> Window {
 }
 
 /// `anchor + k` months (`k` may be negative), keeping its day of month (clamped to the
-/// last day of a shorter month: chrono's `checked_add_months`) and its time of day.
-pub(crate) fn add_months(anchor: DateTime<Utc>, k: i64) -> Timestamp {
-    let months = Months::new(u32::try_from(k.unsigned_abs()).unwrap_or(u32::MAX));
+/// last day of a shorter month: chrono's `checked_add_months`) and its time of day;
+/// `None` past years 0000-9999.
+fn months_after(anchor: DateTime<Utc>, k: i64) -> Option<Timestamp> {
+    let months = Months::new(u32::try_from(k.unsigned_abs()).ok()?);
     let moved = if k >= 0 {
         anchor.checked_add_months(months)
     } else {
         anchor.checked_sub_months(months)
     };
-    moved.and_then(Timestamp::from_chrono).unwrap_or(if k >= 0 {
+    moved.and_then(Timestamp::from_chrono)
+}
+
+/// [`months_after`], clamped to the representable range.
+pub(crate) fn add_months(anchor: DateTime<Utc>, k: i64) -> Timestamp {
+    months_after(anchor, k).unwrap_or(if k >= 0 {
         Timestamp::MAX
     } else {
         Timestamp::MIN
@@ -97,12 +103,20 @@ fn months_from(anchor: Timestamp, step: i64, now: Timestamp) -> Window {
     let c = now.to_chrono();
     let months = i64::from(c.year() - a.year()) * 12 + i64::from(c.month()) - i64::from(a.month());
     let mut n = months.div_euclid(step);
-    // The estimate is off by at most one period either way because of day and time of day.
-    while add_months(a, n * step) > now {
-        n -= 1;
+    // The estimate is off by at most one period either way because of day and time of
+    // day; a boundary past the representable range counts as never reached (no loop
+    // can spin at year 9999).
+    for _ in 0..3 {
+        match months_after(a, n * step) {
+            Some(start) if start > now => n -= 1,
+            _ => break,
+        }
     }
-    while add_months(a, (n + 1) * step) <= now {
-        n += 1;
+    for _ in 0..3 {
+        match months_after(a, (n + 1) * step) {
+            Some(next) if next <= now => n += 1,
+            _ => break,
+        }
     }
     Window {
         start: add_months(a, n * step),
@@ -171,6 +185,27 @@ mod tests {
             y("2028-02-29T00:00:00Z"),
             pair("2028-02-29T00:00:00Z", "2029-02-28T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn every_period_at_the_ends_of_time_returns() {
+        use ResetAnchor::*;
+        use ResetPeriod::*;
+        let a = "2024-02-29T23:59:59.999Z";
+        for now in [
+            Timestamp::MAX,
+            Timestamp::MIN,
+            ts("9999-12-31T00:00:00Z"),
+            ts("0000-01-01T00:00:00.001Z"),
+        ] {
+            for period in [Hour, Day, Week, Month, Year] {
+                for anchor in [SubscriptionStart, Calendar, Monday, Sunday] {
+                    let win = window(Reset { period, anchor }, ts(a), now);
+                    assert!(win.start <= win.end, "{period:?} {anchor:?} at {now}");
+                    assert!(win.start <= now, "{period:?} {anchor:?} at {now}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! known `updateBehavior`, a finite `value` within 2^53-1, a `timestamp` at most 300 s
 //! ahead of `now`. Every rejection is `invalid_usage` with the path of the field.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::catalog::FeatureType;
 use crate::error::{Error, ErrorCode, Result};
@@ -58,11 +59,32 @@ pub struct Report {
     pub at: Timestamp,
 }
 
+/// The members of a usage report, each kept as sent, so that a retried key can compare
+/// the payload first sent before anything is judged: the one schema of a report.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReportFields {
+    feature_id: Option<Value>,
+    value: Option<Value>,
+    update_behavior: Option<Value>,
+    timestamp: Option<Value>,
+    idempotency_key: Option<Value>,
+}
+
+/// The members of a check-and-consume, as sent: its one schema.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConsumeFields {
+    feature_id: Option<Value>,
+    requested_usage: Option<Value>,
+    idempotency_key: Option<Value>,
+}
+
 /// A usage report as sent: `{featureId, value, updateBehavior?, timestamp?,
 /// idempotencyKey?}`, shape checked, rules not yet applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportInput {
-    fields: Map<String, Value>,
+    fields: ReportFields,
     path: String,
     key: Option<String>,
 }
@@ -70,7 +92,7 @@ pub struct ReportInput {
 /// A check-and-consume as sent: `{featureId, requestedUsage?, idempotencyKey?}`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsumeInput {
-    fields: Map<String, Value>,
+    fields: ConsumeFields,
     path: String,
     key: Option<String>,
 }
@@ -84,27 +106,29 @@ fn invalid(path: &str, field: &str, message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidUsage, at, message)
 }
 
-/// The object's members, with only `allowed` names, and its idempotency key checked.
-fn read_object(
+/// Reads an object of `T`'s fields (serde, unknown fields refused, with the path of the
+/// offending field) and checks its idempotency key.
+fn read_object<T: DeserializeOwned>(
     value: &Value,
     path: &str,
-    allowed: &[&str],
     what: &str,
-) -> Result<(Map<String, Value>, Option<String>)> {
-    let Value::Object(map) = value else {
+    key: impl FnOnce(&T) -> Option<&Value>,
+) -> Result<(T, Option<String>)> {
+    if !value.is_object() {
         return Err(invalid(path, "", format!("a {what} must be a JSON object")));
-    };
-    if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(invalid(
-            path,
-            unknown,
-            format!(
-                "unknown field `{unknown}` in a {what} (expected one of {})",
-                allowed.join(", ")
-            ),
-        ));
     }
-    let key = match map.get("idempotencyKey") {
+    let fields: T = crate::json::from_deserializer(value.clone(), ErrorCode::InvalidUsage)
+        .map_err(|mut e| {
+            for v in &mut e.violations {
+                v.path = if v.path.is_empty() {
+                    path.trim_end_matches('.').to_string()
+                } else {
+                    format!("{path}{}", v.path)
+                };
+            }
+            e
+        })?;
+    let key = match key(&fields) {
         None | Some(Value::Null) => None,
         Some(Value::String(k)) if !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_BYTES => {
             Some(k.clone())
@@ -119,7 +143,7 @@ fn read_object(
             ))
         }
     };
-    Ok((map.clone(), key))
+    Ok((fields, key))
 }
 
 /// A number as the payload compares it: JSON numbers by value (`5` and `5.0` are one).
@@ -138,8 +162,8 @@ fn number_form(v: Option<&Value>, absent: Value) -> Value {
 }
 
 /// The feature a report or consume names, which must be a string.
-fn feature_id<'a>(fields: &'a Map<String, Value>, path: &str) -> Result<&'a str> {
-    match fields.get("featureId") {
+fn feature_id<'a>(field: Option<&'a Value>, path: &str) -> Result<&'a str> {
+    match field {
         Some(Value::String(s)) => Ok(s),
         None | Some(Value::Null) => Err(invalid(path, "featureId", "featureId is missing")),
         Some(_) => Err(invalid(path, "featureId", "featureId must be a string")),
@@ -170,14 +194,9 @@ impl ReportInput {
     /// third item of a batch, `""` alone). Errors (`invalid_usage`): not an object, an
     /// unknown field, an idempotency key that is not a string of 1 to 255 bytes.
     pub fn from_json(value: &Value, path: &str) -> Result<ReportInput> {
-        const FIELDS: [&str; 5] = [
-            "featureId",
-            "value",
-            "updateBehavior",
-            "timestamp",
-            "idempotencyKey",
-        ];
-        let (fields, key) = read_object(value, path, &FIELDS, "usage report")?;
+        let (fields, key) = read_object(value, path, "usage report", |f: &ReportFields| {
+            f.idempotency_key.as_ref()
+        })?;
         Ok(ReportInput {
             fields,
             path: path.to_string(),
@@ -187,13 +206,12 @@ impl ReportInput {
 
     /// A report of `value` (delta or set) at `now`, as the npm package's `recordUsage` makes.
     pub fn new(feature_id: &str, value: f64, update: UsageUpdate) -> ReportInput {
-        let mut fields = Map::new();
-        fields.insert("featureId".into(), feature_id.into());
-        fields.insert(
-            "value".into(),
-            serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number),
-        );
-        fields.insert("updateBehavior".into(), update.as_str().into());
+        let fields = ReportFields {
+            feature_id: Some(feature_id.into()),
+            value: Some(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)),
+            update_behavior: Some(update.as_str().into()),
+            ..ReportFields::default()
+        };
         ReportInput {
             fields,
             path: String::new(),
@@ -215,7 +233,7 @@ impl ReportInput {
     /// `value`, `updateBehavior` (`delta` when absent) and `timestamp` as an instant.
     pub fn payload(&self) -> Value {
         let f = &self.fields;
-        let timestamp = match f.get("timestamp") {
+        let timestamp = match &f.timestamp {
             None | Some(Value::Null) => Value::Null,
             Some(Value::String(s)) => Timestamp::parse_precise(s).map_or_else(
                 || Value::String(s.clone()),
@@ -225,9 +243,9 @@ impl ReportInput {
         };
         serde_json::json!({
             "kind": "report",
-            "featureId": f.get("featureId").cloned().unwrap_or(Value::Null),
-            "value": number_form(f.get("value"), Value::Null),
-            "updateBehavior": f.get("updateBehavior").filter(|v| !v.is_null()).cloned()
+            "featureId": f.feature_id.clone().unwrap_or(Value::Null),
+            "value": number_form(f.value.as_ref(), Value::Null),
+            "updateBehavior": f.update_behavior.clone().filter(|v| !v.is_null())
                 .unwrap_or_else(|| "delta".into()),
             "timestamp": timestamp,
         })
@@ -240,9 +258,9 @@ impl ReportInput {
     pub fn validate(&self, features: &FeatureTable, now: Timestamp) -> Result<Report> {
         let path = self.path.as_str();
         let f = &self.fields;
-        let feature = feature_id(f, path)?;
+        let feature = feature_id(f.feature_id.as_ref(), path)?;
         metered_feature(features, feature, path)?;
-        let update = match f.get("updateBehavior") {
+        let update = match &f.update_behavior {
             None | Some(Value::Null) => UsageUpdate::Delta,
             Some(Value::String(s)) if s == "delta" => UsageUpdate::Delta,
             Some(Value::String(s)) if s == "set" => UsageUpdate::Set,
@@ -254,14 +272,14 @@ impl ReportInput {
                 ))
             }
         };
-        let value = match f.get("value") {
+        let value = match &f.value {
             Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
             None | Some(Value::Null) => {
                 return Err(invalid(path, "value", "value is missing (or not finite)"))
             }
             Some(_) => return Err(invalid(path, "value", "value must be a number")),
         };
-        let timestamp = match f.get("timestamp") {
+        let timestamp = match &f.timestamp {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(Timestamp::parse_precise(s).ok_or_else(|| {
                 invalid(
@@ -347,8 +365,9 @@ impl ConsumeInput {
     /// face strips its own fields such as `customerId` and `consume` first). Errors
     /// (`invalid_usage`): not an object, an unknown field, a bad idempotency key.
     pub fn from_json(value: &Value, path: &str) -> Result<ConsumeInput> {
-        const FIELDS: [&str; 3] = ["featureId", "requestedUsage", "idempotencyKey"];
-        let (fields, key) = read_object(value, path, &FIELDS, "consume")?;
+        let (fields, key) = read_object(value, path, "consume", |f: &ConsumeFields| {
+            f.idempotency_key.as_ref()
+        })?;
         Ok(ConsumeInput {
             fields,
             path: path.to_string(),
@@ -366,8 +385,8 @@ impl ConsumeInput {
         let f = &self.fields;
         serde_json::json!({
             "kind": "consume",
-            "featureId": f.get("featureId").cloned().unwrap_or(Value::Null),
-            "requestedUsage": number_form(f.get("requestedUsage"), 0.into()),
+            "featureId": f.feature_id.clone().unwrap_or(Value::Null),
+            "requestedUsage": number_form(f.requested_usage.as_ref(), 0.into()),
         })
     }
 
@@ -376,8 +395,8 @@ impl ConsumeInput {
     /// that is a decision, not an error. Errors: `invalid_usage`.
     pub fn validate(&self) -> Result<(&str, f64)> {
         let path = self.path.as_str();
-        let feature = feature_id(&self.fields, path)?;
-        let requested = requested_usage(self.fields.get("requestedUsage"), path)?;
+        let feature = feature_id(self.fields.feature_id.as_ref(), path)?;
+        let requested = requested_usage(self.fields.requested_usage.as_ref(), path)?;
         Ok((feature, requested))
     }
 }

@@ -92,9 +92,16 @@ impl DurableObject for CustomerObject {
             return Ok(());
         };
         match text.trim() {
-            // A client may ask for the current snapshot again by sending `refresh`.
+            // A client may ask for the current snapshot again by sending `refresh` (at
+            // most once per `REFRESH_EVERY_MS`).
             "refresh" => {
-                if let Some(client) = live::client_of(&ws) {
+                let now = now_ms();
+                if let Some(mut client) = live::client_of(&ws) {
+                    if now - client.refreshed_ms < live::REFRESH_EVERY_MS {
+                        return Ok(());
+                    }
+                    client.refreshed_ms = now;
+                    let _ = ws.serialize_attachment(&client);
                     if let Ok(bytes) = self.current_snapshot_bytes(&client.who()).await {
                         live::send(&ws, &bytes);
                     }
@@ -194,14 +201,23 @@ impl CustomerObject {
     /// cache only moves forward, so requests that raced a catalog change never go back.
     async fn refresh_catalog(&self, env: &str) -> ApiResult<()> {
         let kv = catalog_store::kv(&self.env)?;
-        let version = catalog_store::current_version(&kv, env).await?;
+        let pointer = catalog_store::current_version(&kv, env).await?;
+        // Never behind what this customer already used: KV is eventually consistent, and
+        // an object started elsewhere (after an eviction or a deploy) may read an older
+        // pointer than the one it adopted before. The version it used is persisted.
+        let seen = self.store()?.catalog_seen()?;
+        let version = pointer.max(seen);
         if version == 0 || self.mem()?.catalog.as_ref().is_some_and(|c| c.0 >= version) {
             return Ok(());
         }
         let json = catalog_store::get(&kv, env, version)
             .await?
             .ok_or_else(|| {
-                ApiError::internal(format!("catalog version {version} is missing from KV"))
+                ApiError::new(
+                    503,
+                    "catalog_unavailable",
+                    format!("catalog version {version} cannot be read from KV yet; retry"),
+                )
             })?;
         let catalog = ValidCatalog::from_json(&json)
             .map_err(|e| ApiError::internal(format!("stored catalog does not validate: {e}")))?;
@@ -209,12 +225,24 @@ impl CustomerObject {
         if mem.catalog.as_ref().is_none_or(|c| c.0 < version) {
             mem.catalog = Some((version, Arc::new(catalog)));
         }
+        drop(mem);
+        if seen < version {
+            self.store()?.save_catalog_seen(version)?;
+        }
         Ok(())
     }
 
     /// The loaded customer, prepared against the cached catalog (`None`: never `PUT`).
     fn loaded<'m>(&self, mem: &'m mut Memory) -> ApiResult<Option<(Cat, &'m mut Loaded)>> {
         let Some(cat) = mem.catalog.clone() else {
+            // No catalog visible: a customer that exists is not answered as unknown.
+            if self.store()?.catalog_seen()? > 0 {
+                return Err(ApiError::new(
+                    503,
+                    "catalog_unavailable",
+                    "this customer's catalog cannot be read yet; retry",
+                ));
+            }
             return Ok(None);
         };
         let stale = match &mem.customer {
@@ -276,6 +304,7 @@ impl CustomerObject {
             w.save_state(&state)?;
             w.save_counter(counter);
             w.save_ident(&who.env, &who.customer);
+            w.save_catalog_seen(cat.0);
             Ok(())
         });
         if let Err(e) = written {
@@ -482,6 +511,7 @@ impl CustomerObject {
                 customer: who.customer.clone(),
                 exp,
                 since_ms: now_ms(),
+                refreshed_ms: 0,
             };
             live::accept(&self.state, &pair.server, &attachment)?;
             live::send(&pair.server, &bytes);

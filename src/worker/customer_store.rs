@@ -4,8 +4,8 @@
 //!
 //! Tables (schema version [`SCHEMA_VERSION`], in `meta.schema`):
 //! - `meta(k, v)`: `state` (the customer state JSON without usage), `counter` (bumped on
-//!   every change; the snapshot version adds the catalog version), `env`, `customer`,
-//!   `live_catalog`, `schema`;
+//!   every change), `catalog_seen` (the newest catalog version used; the snapshot version
+//!   is the two added), `env`, `customer`, `live_catalog`, `schema`;
 //! - `usage(feature_id, current, period_start)`: the current counters (SEMANTICS section
 //!   6), `period_start` in Unix ms, NULL when the counter has none;
 //! - `usage_history(feature_id, has_period, period_start, period_end, total)`: one total
@@ -14,9 +14,8 @@
 //! - `idempotency_keys(k, payload, answer, at)`: what each key remembers (payload and
 //!   answer as JSON, `at` the request's `now` in Unix ms), forgotten 24 hours after `at`.
 //!
-//! Storage per report: one `usage` row (about 40 bytes), one `usage_history` row per
-//! feature and period (about 60 bytes; written in place by later reports of the period),
-//! and one `idempotency_keys` row (about 150 bytes) when the report brings a key.
+//! What a report stores is measured by `tests/worker/bench-storage.mjs` (docs/worker.md,
+//! History).
 
 use std::cell::Cell;
 
@@ -247,6 +246,29 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// The newest catalog version this customer was prepared against (0: none, or never
+    /// `PUT`). Its snapshot versions build on it, so it only grows.
+    pub fn catalog_seen(&self) -> ApiResult<u64> {
+        if !self.has_tables() {
+            return Ok(0);
+        }
+        Ok(self
+            .meta("catalog_seen")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Records a newer catalog version adopted (customers never `PUT` keep no tables).
+    pub fn save_catalog_seen(&self, version: u64) -> ApiResult<()> {
+        if !self.has_tables() {
+            return Ok(());
+        }
+        self.atomically(|w| {
+            w.save_catalog_seen(version);
+            Ok(())
+        })
+    }
+
     /// The catalog version of the last snapshot sent to live clients (0: none).
     pub fn live_catalog_version(&self) -> ApiResult<u64> {
         if !self.has_tables() {
@@ -341,6 +363,14 @@ impl Writer {
     /// Stores the change counter.
     pub fn save_counter(&self, counter: u64) {
         self.set_meta("counter", counter.to_string());
+    }
+
+    /// Records the newest catalog version the customer was prepared against.
+    pub fn save_catalog_seen(&self, version: u64) {
+        self.exec(
+            "INSERT INTO meta (k, v) VALUES ('catalog_seen', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v WHERE CAST(excluded.v AS INTEGER) > CAST(meta.v AS INTEGER)",
+            vec![SqlStorageValue::from(version.to_string())],
+        );
     }
 
     /// Records the catalog version of the snapshot just sent to live clients.

@@ -83,7 +83,19 @@ pub struct LiveClient {
     /// When the socket was accepted, Unix ms.
     #[serde(default)]
     pub since_ms: i64,
+    /// When the client last asked for a `refresh`, Unix ms (0: never).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refreshed_ms: i64,
 }
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// The shortest time between two `refresh` answers to one socket, in ms: each costs a
+/// catalog pointer read and a snapshot build, and a token holder must not be able to
+/// make the object do that in a loop. A faster `refresh` is ignored.
+pub const REFRESH_EVERY_MS: i64 = 1000;
 
 impl LiveClient {
     /// The customer of the socket.

@@ -441,9 +441,10 @@ pub async fn check(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
         Some(_) => return Err(invalid_usage("consume", "consume must be true or false")),
     };
     let request = Value::Object(map);
-    // The shape and bounds are the core's (unknown fields, requestedUsage, key).
-    let input = ConsumeInput::from_json(&request, "").map_err(|e| ApiError::from_core(&e))?;
-    input.validate().map_err(|e| ApiError::from_core(&e))?;
+    // The shape is checked here (unknown fields, the key); the bounds of requestedUsage
+    // are the object's to judge, after a consume's key is replayed (SEMANTICS section 6:
+    // a remembered key is answered "before anything else").
+    ConsumeInput::from_json(&request, "").map_err(|e| ApiError::from_core(&e))?;
     // A key on a check without consume is checked like any key and otherwise unused: a
     // check writes nothing, so there is nothing to make idempotent.
     let who = CustomerRef { env, customer };

@@ -339,3 +339,17 @@ test("one client follows time: answers reused within their window are recomputed
   c.recordUsage("calls", 2);
   assert.equal(calls(0).currentUsage, 2, "recorded usage is seen at once");
 });
+
+test("the last and first representable instants answer (no period loop at year 9999 or 0000)", () => {
+  const cat = {
+    features: [{ id: "calls", type: "metered", meter: "incremental" }],
+    plans: [{ id: "p", entitlements: [{ featureId: "calls", usageLimit: 10, resetPeriod: "month" }] }],
+  };
+  const state = { id: "c", subscriptions: [{ id: "s", planId: "p", status: "active", startDate: "0000-01-31T00:00:00Z" }] };
+  for (const ms of [253402300799999, -62167219200000]) {
+    const bytes = buildSnapshot(cat, state, { environment: "t", version: 1, now: ms });
+    const c = new EntitlementsClient({ now: () => new Date(ms) });
+    c.applySnapshot(bytes);
+    assert.equal(typeof c.getMeteredEntitlement({ featureId: "calls" }).hasAccess, "boolean");
+  }
+});

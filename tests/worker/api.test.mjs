@@ -180,17 +180,20 @@ test("POST /v1/usage: set, batches across customers, late reports, idempotency",
   assert.equal(batch.body[1].currentUsage, 3);
   assert.equal(batch.body[2].error.code, "customer_not_found");
 
-  // A report dated in an earlier period is late: history only, the counter stays.
-  const past = await api.post("/v1/usage", {
-    customerId: id2, featureId: "api-calls", value: 50, timestamp: "2026-02-10T00:00:00Z",
-  });
+  // A report dated in an earlier period (40 days ago, on the real clock) is late:
+  // history only, the counter stays.
+  const then = new Date(Date.now() - 40 * 86_400_000);
+  const past = await api.post("/v1/usage", { customerId: id2, featureId: "api-calls", value: 50, timestamp: then.toISOString() });
   assert.equal(past.status, 200, JSON.stringify(past.body));
   assert.equal(past.body.currentUsage, 3);
-  const history = await api.get(`/v1/customers/${id2}/usage?featureId=api-calls&from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z`);
+  const at = encodeURIComponent(then.toISOString());
+  const justAfter = encodeURIComponent(new Date(then.getTime() + 1).toISOString());
+  const history = await api.get(`/v1/customers/${id2}/usage?featureId=api-calls&from=${at}&to=${justAfter}`);
   assert.equal(history.status, 200);
-  assert.deepEqual(history.body.rows, [
-    { featureId: "api-calls", periodStart: "2026-02-01T00:00:00Z", periodEnd: "2026-03-01T00:00:00Z", total: 50 },
-  ]);
+  assert.equal(history.body.rows.length, 1, JSON.stringify(history.body));
+  const [row] = history.body.rows;
+  assert.equal(row.total, 50);
+  assert.ok(Date.parse(row.periodStart) <= then.getTime() && then.getTime() < Date.parse(row.periodEnd), JSON.stringify(row));
 
   const key = uniqueId("key");
   const a = await api.post("/v1/usage", { customerId: id, featureId: "seats", value: 1, idempotencyKey: key });

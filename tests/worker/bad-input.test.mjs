@@ -122,6 +122,9 @@ test("a batch with one bad item stores nothing, its path names the item and fiel
   await rejects("not a report", report([good, 5]), 422, "invalid_usage", "[1]");
   await rejects("a later item conflicts with a key", report([good, { ...good, value: 8, idempotencyKey: "k-1" }]), 409, "idempotency_conflict", "[1].idempotencyKey");
   await rejects("same key twice in a batch, other payload", report([{ ...good, idempotencyKey: "new" }, { ...good, value: 2, idempotencyKey: "new" }]), 409, "idempotency_conflict", "[1].idempotencyKey");
+  // The rejected batch remembered no key: the key is free for another payload.
+  const free = await api.post("/v1/usage", { ...good, value: 3, idempotencyKey: "new" }, at);
+  assert.equal(free.status, 200, JSON.stringify(free.body));
 });
 
 test("invalid consumes and checks are 422 invalid_usage and count nothing", async () => {

@@ -364,3 +364,25 @@ test("the server closes a socket silent for two heartbeat intervals with 4002", 
     await hb.stop();
   }
 });
+
+test("`refresh` answers at most once a second per socket", async () => {
+  const id = await newCustomer();
+  const { token } = await mint(id);
+  const s = await open(`${wsBase(w.url)}v1/customers/${id}/live`, { protocols: ["edge-entitlements", `token.${token}`] });
+  try {
+    await s.first;
+    let snapshots = 0;
+    s.ws.on("message", (_d, bin) => {
+      if (bin) snapshots += 1;
+    });
+    for (let i = 0; i < 5; i++) s.ws.send("refresh");
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(snapshots, 1, "five refreshes within a second get one snapshot");
+    await new Promise((r) => setTimeout(r, 700));
+    s.ws.send("refresh");
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(snapshots, 2, "a refresh a second later is answered");
+  } finally {
+    s.ws.close();
+  }
+});
