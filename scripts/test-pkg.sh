@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 echo "== node --test tests/node/" >&2
 node --test tests/node/
 
-echo "== tsc --noEmit -p tests/ts" >&2
+echo "== tsc --noEmit -p tests/ts; the output declarations against the outputs" >&2
 node_modules/.bin/tsc --noEmit -p tests/ts
+node --test tests/ts/
 
 echo "== npm pack pkg/ (dry run)" >&2
 (cd pkg && npm pack --dry-run --json > ../target/npm-pack.json)

@@ -46,8 +46,13 @@
 //!
 //! ## Cargo features
 //!
-//! - `wasm`: the npm package (`src/wasm/`), built by `wasm-pack` into `pkg/`.
+//! - `wasm`: the npm package's checks (`src/wasm/`), built by `wasm-pack` into `pkg/`
+//!   (the client entry, `edge-entitlements/client`).
+//! - `wasm-build`: `wasm` plus `validateCatalog` and `buildSnapshot` (`src/wasm/build.rs`;
+//!   the main entry, `edge-entitlements`).
 //! - `worker`: the Cloudflare Worker (`src/worker/`), built by `worker-build`.
+//! - `schema`: JSON Schemas of the inputs (`schemars`), for `examples/json_schema.rs`,
+//!   from which the npm package's input types are generated.
 //!
 //! Without features the crate is the pure core and builds for any target.
 

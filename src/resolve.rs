@@ -161,7 +161,7 @@ impl Prepared {
         self.subscriptions.iter().map(|s| s.terms.as_slice())
     }
 
-    /// The customer state as given (usage as last set, see [`Prepared::add_usage`]).
+    /// The customer state as given, with its counters as last written (see [`crate::usage`]).
     pub fn state(&self) -> &CustomerState {
         &self.state
     }

@@ -105,10 +105,8 @@ test("a consume retried with its key gets the first answer, to the last bit", as
   assert.deepEqual(again.body, first.body);
 });
 
-// Same root cause outside section 6: the routes parse bodies with serde_json before the
-// core's own correctly rounded reader (src/json/float.rs) sees them, so a customer PUT
-// stores another number than the one sent, and GET /v1/catalog answers another one than
-// the catalog the checks use.
+// The same holds outside section 6: a customer PUT stores the number sent, and GET
+// /v1/catalog answers the numbers of the catalog the checks use.
 test("a customer PUT stores a promotion value of 0.9999999999999999 as sent", async () => {
   const id = uniqueId("bug");
   const c = customer(id);
