@@ -45,6 +45,9 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The Worker var that makes every request to this object fail (tests only).
+pub const FAULT_VAR: &str = "TEST_ENVIRONMENT_OBJECT_DOWN";
+
 impl DurableObject for EnvironmentObject {
     fn new(state: State, env: Env) -> Self {
         let store = EnvStore::open(&state.storage());
@@ -52,6 +55,20 @@ impl DurableObject for EnvironmentObject {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        // Fault injection for the test that proves no check, consume, report or snapshot
+        // depends on this object: only with the Worker var set, which nothing ships.
+        if self
+            .env
+            .var(FAULT_VAR)
+            .is_ok_and(|v| v.to_string() == "true")
+        {
+            return ApiError::new(
+                503,
+                "environment_unavailable",
+                "the environment object is down (test fault)",
+            )
+            .to_response();
+        }
         match self.handle(req).await {
             Ok(r) => Ok(r),
             Err(e) => e.to_response(),
