@@ -1,5 +1,5 @@
-//! Generates `$OUT_DIR/vectors.rs`: every vector file of `tests/vectors/` and
-//! `tests/vectors-extra/` (`VECTORS`) and every scenario of `tests/scenarios/`,
+//! Generates `$OUT_DIR/vectors.rs`: every vector file of `tests/vectors/`,
+//! `tests/vectors-credits/` and `tests/vectors-extra/` (`VECTORS`) and every scenario of `tests/scenarios/`,
 //! `tests/scenarios-extra/` and `tests/scenarios-seeded/` (`SCENARIOS`), plus the folders
 //! `EXTRA_VECTORS` and `EXTRA_SCENARIOS` name, embedded with `include_str!`, for the
 //! browser tests (`tests/browser.rs`), which cannot read files at run time. Generated from
@@ -16,7 +16,11 @@ fn main() {
         (
             "VECTORS",
             "EXTRA_VECTORS",
-            &["tests/vectors", "tests/vectors-extra"],
+            &[
+                "tests/vectors",
+                "tests/vectors-credits",
+                "tests/vectors-extra",
+            ],
         ),
         (
             "SCENARIOS",

@@ -24,6 +24,8 @@ pub enum FeatureType {
     Numeric,
     /// Usage is tracked against a limit.
     Metered,
+    /// A credit pool: a prepaid balance that features spend (SEMANTICS section 7).
+    Credit,
 }
 
 /// How a metered feature's usage behaves.
@@ -65,6 +67,23 @@ pub struct Feature {
     /// Free-form string map.
     #[serde(default)]
     pub metadata: Option<Metadata>,
+    /// An incremental metered feature priced in a credit pool (section 7): `N` units cost
+    /// `N x perUnit` credits of `creditId`.
+    #[serde(default)]
+    pub credit_cost: Option<CreditCost>,
+}
+
+/// What a feature costs in credits.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreditCost {
+    /// The credit pool (a feature of type `credit`).
+    pub credit_id: String,
+    /// Credits per unit of the feature (positive, at most 6 decimals).
+    #[serde(with = "crate::credits::amount::json")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    pub per_unit: crate::credits::Credits,
 }
 
 /// A product: groups plans and add-ons.
@@ -386,14 +405,17 @@ pub(crate) fn feature_table(features: Vec<Feature>, v: &mut Violations) -> Featu
                     f.id
                 ),
             ),
-            (FeatureType::Boolean | FeatureType::Numeric, Some(_)) => v.push(
-                format!("features[{i}].meter"),
-                format!("feature `{}`: meter is only for metered features", f.id),
-            ),
+            (FeatureType::Boolean | FeatureType::Numeric | FeatureType::Credit, Some(_)) => {
+                v.push(
+                    format!("features[{i}].meter"),
+                    format!("feature `{}`: meter is only for metered features", f.id),
+                )
+            }
             _ => {}
         }
     }
     let (table, repeats) = FeatureTable::new(features);
+    crate::credits::rules::check_credit_costs(&table, v);
     for i in repeats {
         let id = table.as_slice().get(i).map_or("", |f| f.id.as_str());
         v.push(

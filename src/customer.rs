@@ -6,6 +6,7 @@ use crate::features::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{FeatureType, ValidCatalog};
+use crate::credits::state::{CreditGrant, CreditUsage};
 use crate::entitlement::{
     validate_terms, Behavior, Origin, ResetAnchor, ResetPeriod, Terms, TermsInput,
 };
@@ -168,6 +169,12 @@ pub struct CustomerState {
     /// Usage per metered feature.
     #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
     pub usage: Vec<Usage>,
+    /// One-off credit grants (section 7).
+    #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
+    pub credit_grants: Vec<CreditGrant>,
+    /// The credit ledger: one-off, pool and uncovered entries (section 7).
+    #[serde(default, deserialize_with = "crate::snapshot::bounded::list")]
+    pub credit_usage: Vec<CreditUsage>,
 }
 
 impl CustomerState {
@@ -223,6 +230,12 @@ fn validate_subscriptions(catalog: &ValidCatalog, state: &CustomerState, v: &mut
             );
         }
         let plan_known = catalog.plan_idx(&sub.plan_id).is_some();
+        if sub.id.is_empty() && gives_credits(catalog, sub) {
+            v.push(
+                format!("{path}.id"),
+                format!("{name} gives credits and needs an id: its plan grant and ledger entries are named by it"),
+            );
+        }
         if !plan_known {
             v.push(
                 format!("{path}.planId"),
@@ -269,6 +282,24 @@ fn validate_subscriptions(catalog: &ValidCatalog, state: &CustomerState, v: &mut
             }
         }
     }
+}
+
+/// Whether the subscription's plan or add-ons give some credit pool (section 7).
+fn gives_credits(catalog: &ValidCatalog, sub: &Subscription) -> bool {
+    let is_pool = |f: FeatureIdx| {
+        catalog
+            .features()
+            .at(f)
+            .is_some_and(|f| f.feature_type == FeatureType::Credit)
+    };
+    let plan = catalog
+        .plan_idx(&sub.plan_id)
+        .is_some_and(|p| catalog.plan_terms(p).iter().any(|&(f, _)| is_pool(f)));
+    plan || sub.addons.iter().any(|held| {
+        catalog
+            .addon_idx(&held.addon_id)
+            .is_some_and(|a| catalog.addon_terms(a).iter().any(|t| is_pool(t.feature)))
+    })
 }
 
 /// The rules that need only the features: the id, promotions and usage. Returns the
@@ -320,8 +351,20 @@ pub(crate) fn validate_features(
             reset_period: p.reset_period,
             reset_anchor: p.reset_anchor,
             behavior: p.behavior,
+            amount: None,
+            rollover: None,
             owner,
         };
+        if feature.feature_type == FeatureType::Credit {
+            v.push(
+                format!("{path}.featureId"),
+                format!(
+                    "promotion of `{}`: a promotion cannot name a credit pool; give a credit grant instead",
+                    p.feature_id
+                ),
+            );
+            continue;
+        }
         if let Some((terms, behavior)) = validate_terms(&input, feature, Origin::Promotion, path, v)
         {
             promotions.push(PromotionTerms {
@@ -373,5 +416,6 @@ pub(crate) fn validate_features(
             );
         }
     }
+    crate::credits::state::validate(features, state, v);
     promotions
 }

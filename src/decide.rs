@@ -5,7 +5,11 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use std::sync::Arc;
+
 use crate::catalog::{Feature, FeatureType, Meter};
+use crate::credits::decision::Draw;
+use crate::credits::{Credits, GrantView};
 use crate::entitlement::{Amount, ResetPeriod};
 use crate::features::FeatureIdx;
 use crate::resolve::{Prepared, Resolution};
@@ -21,6 +25,8 @@ pub enum CheckKind {
     Numeric,
     /// `getMeteredEntitlement`.
     Metered,
+    /// `getCreditEntitlement`: a credit pool or a feature priced in credits (section 7).
+    Credit,
 }
 
 impl CheckKind {
@@ -29,6 +35,7 @@ impl CheckKind {
             CheckKind::Boolean => FeatureType::Boolean,
             CheckKind::Numeric => FeatureType::Numeric,
             CheckKind::Metered => FeatureType::Metered,
+            CheckKind::Credit => FeatureType::Credit,
         }
     }
 }
@@ -48,6 +55,8 @@ pub enum DeniedReason {
     NoFeatureEntitlementInSubscription,
     /// `currentUsage + requestedUsage` would pass a hard limit.
     RequestedUsageExceedingLimit,
+    /// The request costs more credits than the pool's balance (section 7).
+    InsufficientCredits,
     /// The default fallback's reason.
     Unknown,
 }
@@ -64,6 +73,7 @@ impl DeniedReason {
                 "NoFeatureEntitlementInSubscription"
             }
             DeniedReason::RequestedUsageExceedingLimit => "RequestedUsageExceedingLimit",
+            DeniedReason::InsufficientCredits => "InsufficientCredits",
             DeniedReason::Unknown => "Unknown",
         }
     }
@@ -171,6 +181,30 @@ pub struct Decision<'a> {
     /// Metered with a reset period: end of the current period (exclusive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_period_end: Option<Timestamp>,
+    /// Credits (section 7): the pool the feature spends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_id: Option<&'a str>,
+    /// Credits: what `requestedUsage` costs, in credits.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::credits::amount::json_opt"
+    )]
+    pub cost: Option<Credits>,
+    /// Credits: the pool's balance before this request.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::credits::amount::json_opt"
+    )]
+    pub balance: Option<Credits>,
+    /// Credits: the earliest `expiresAt` among grants in force with something left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_expiry: Option<Timestamp>,
+    /// Credits: the grants in force, in burn order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Arc<[GrantView]>>,
+    /// Credits, when allowed: how `cost` would be drawn, in burn order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draws: Option<Vec<Draw>>,
 }
 
 /// Integral numbers as JSON integers (`1000`, not `1000.0`).
@@ -190,7 +224,11 @@ fn number<S: Serializer>(n: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl<'a> Decision<'a> {
-    fn bare(has_access: bool, reason: Option<DeniedReason>, feature: Option<&'a Feature>) -> Self {
+    pub(crate) fn bare(
+        has_access: bool,
+        reason: Option<DeniedReason>,
+        feature: Option<&'a Feature>,
+    ) -> Self {
         Decision {
             has_access,
             is_fallback: false,
@@ -205,6 +243,12 @@ impl<'a> Decision<'a> {
             usage_period_anchor: None,
             usage_period_start: None,
             usage_period_end: None,
+            credit_id: None,
+            cost: None,
+            balance: None,
+            next_expiry: None,
+            grants: None,
+            draws: None,
         }
     }
 
@@ -263,10 +307,30 @@ pub(crate) fn decide_idx<'a>(
         return Decision::denied(DeniedReason::FeatureNotFound);
     };
     let requested = check.requested_usage;
-    if feature.feature_type != check.kind.feature_type()
-        || !requested.is_finite()
-        || requested < 0.0
-    {
+    if !requested.is_finite() || requested < 0.0 {
+        return Decision::fallback(check.fallback, Some(feature));
+    }
+    // Section 7: a credit check of a pool or a priced feature, or a metered check of a
+    // priced feature; a credit check of anything else answers the fallback.
+    let spends = match check.kind {
+        CheckKind::Credit | CheckKind::Metered => prepared.features().spends(idx),
+        CheckKind::Boolean | CheckKind::Numeric => None,
+    };
+    let priced = feature.feature_type == FeatureType::Metered;
+    match (check.kind, spends) {
+        (CheckKind::Credit, Some(s)) => {
+            return crate::credits::decision::decide(
+                prepared, resolution, idx, feature, s, check, false,
+            )
+        }
+        (CheckKind::Metered, Some(s)) if priced => {
+            return crate::credits::decision::decide(
+                prepared, resolution, idx, feature, s, check, true,
+            )
+        }
+        _ => {}
+    }
+    if feature.feature_type != check.kind.feature_type() || check.kind == CheckKind::Credit {
         return Decision::fallback(check.fallback, Some(feature));
     }
     let metered = check.kind == CheckKind::Metered;
@@ -296,8 +360,11 @@ pub(crate) fn decide_idx<'a>(
     let limit = match eff.terms.amount {
         Amount::Unlimited => None,
         Amount::Limited(n) => Some(n),
+        // Pools are decided above; their terms never reach here.
+        Amount::Credits(_) => return Decision::fallback(check.fallback, Some(feature)),
     };
     match check.kind {
+        CheckKind::Credit => Decision::fallback(check.fallback, Some(feature)),
         CheckKind::Boolean => Decision::bare(true, None, Some(feature)),
         CheckKind::Numeric => Decision {
             value: limit,

@@ -122,13 +122,35 @@ pub struct EntitlementSpec {
     /// Add-ons: `increment` (default) or `override`.
     #[serde(default)]
     pub behavior: Option<Behavior>,
+    /// A credit pool's amount per period (or for the subscription's life without a reset
+    /// period), in credits (section 7).
+    #[serde(default, with = "crate::credits::amount::json_opt")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
+    pub amount: Option<crate::credits::Credits>,
+    /// A credit pool's rollover of unused plan credits into the next period.
+    #[serde(default)]
+    pub rollover: Option<Rollover>,
 }
 
-/// How much an entitlement gives: booleans and unlimited entitlements are `Unlimited`.
+/// The rollover of a credit pool's plan grant (section 7): what a period leaves carries
+/// into the next, at most `maxAmount`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rollover {
+    /// The most credits a period carries into the next.
+    #[serde(default, with = "crate::credits::amount::json_opt")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
+    pub max_amount: Option<crate::credits::Credits>,
+}
+
+/// How much an entitlement gives: booleans and unlimited entitlements are `Unlimited`;
+/// a credit pool's amount is an exact decimal (section 7).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Amount {
     Unlimited,
     Limited(f64),
+    Credits(crate::credits::Credits),
 }
 
 impl Amount {
@@ -136,12 +158,20 @@ impl Amount {
         match self {
             Amount::Unlimited => Amount::Unlimited,
             Amount::Limited(n) => Amount::Limited(n * f64::from(quantity)),
+            Amount::Credits(c) => Amount::Credits(c.saturating_mul(quantity.into())),
         }
     }
 
     pub(crate) fn plus(self, other: Amount) -> Amount {
         match (self, other) {
             (Amount::Limited(a), Amount::Limited(b)) => Amount::Limited(a + b),
+            (Amount::Credits(a), Amount::Credits(b)) => Amount::Credits(a.saturating_add(b)),
+            // An add-on's empty accumulation (`Limited(0)`) adds nothing to credits.
+            (Amount::Credits(a), Amount::Limited(b)) | (Amount::Limited(b), Amount::Credits(a))
+                if b == 0.0 =>
+            {
+                Amount::Credits(a)
+            }
             _ => Amount::Unlimited,
         }
     }
@@ -149,8 +179,9 @@ impl Amount {
     /// Strictly more generous than `other`.
     pub(crate) fn beats(self, other: Amount) -> bool {
         match (self, other) {
-            (Amount::Unlimited, Amount::Limited(_)) => true,
+            (Amount::Unlimited, Amount::Limited(_) | Amount::Credits(_)) => true,
             (Amount::Limited(a), Amount::Limited(b)) => a > b,
+            (Amount::Credits(a), Amount::Credits(b)) => a > b,
             _ => false,
         }
     }
@@ -171,6 +202,8 @@ pub(crate) struct Terms {
     pub amount: Amount,
     pub soft: bool,
     pub reset: Option<Reset>,
+    /// A credit pool's rollover cap (section 7); `None` without rollover.
+    pub rollover: Option<crate::credits::Credits>,
 }
 
 impl Terms {
@@ -197,6 +230,8 @@ pub(crate) struct TermsInput<'a> {
     pub reset_period: Option<ResetPeriod>,
     pub reset_anchor: Option<ResetAnchor>,
     pub behavior: Option<Behavior>,
+    pub amount: Option<crate::credits::Credits>,
+    pub rollover: Option<Rollover>,
     /// Names the entity in messages, e.g. ``plan `pro` ``.
     pub owner: Named<'a>,
 }
@@ -211,6 +246,8 @@ impl EntitlementSpec {
             reset_period: self.reset_period,
             reset_anchor: self.reset_anchor,
             behavior: self.behavior,
+            amount: self.amount,
+            rollover: self.rollover,
             owner,
         }
     }
@@ -241,6 +278,25 @@ pub(crate) fn validate_terms(
         }
     };
     let unlimited = t.is_unlimited == Some(true);
+    if feature.feature_type != FeatureType::Credit {
+        forbid(
+            t.amount.is_some(),
+            "amount",
+            "a feature that is not a credit pool,",
+        );
+        forbid(
+            t.rollover.is_some(),
+            "rollover",
+            "a feature that is not a credit pool,",
+        );
+    }
+    if feature.credit_cost.is_some() {
+        v.push(
+            format!("{path}.featureId"),
+            format!("{owner}: `{fid}` is priced in credits and takes no entitlement: grant credits of its pool instead"),
+        );
+        return None;
+    }
     match feature.feature_type {
         FeatureType::Boolean => {
             forbid(t.value.is_some(), "value", "boolean feature");
@@ -263,8 +319,15 @@ pub(crate) fn validate_terms(
                 forbid(t.reset_anchor.is_some(), "resetAnchor", "fluctuating meter");
             }
         }
+        FeatureType::Credit => {
+            forbid(t.value.is_some(), "value", "credit pool");
+            forbid(t.usage_limit.is_some(), "usageLimit", "credit pool");
+            forbid(t.is_unlimited.is_some(), "isUnlimited", "credit pool");
+            forbid(t.is_soft_limit.is_some(), "isSoftLimit", "credit pool");
+        }
     }
     let amount = match feature.feature_type {
+        FeatureType::Credit => crate::credits::rules::pool_amount(t, fid, path, v),
         FeatureType::Boolean => Some(Amount::Unlimited),
         FeatureType::Numeric => match (t.value, unlimited) {
             (Some(_), true) => {
@@ -359,10 +422,17 @@ pub(crate) fn validate_terms(
         }
         (_, b) => b,
     };
+    let rollover = match (feature.feature_type, t.rollover) {
+        (FeatureType::Credit, Some(r)) => {
+            crate::credits::rules::rollover_cap(r, reset.is_some(), owner, fid, path, v)
+        }
+        _ => None,
+    };
     let terms = Terms {
         amount: amount?,
         soft: t.is_soft_limit == Some(true),
         reset,
+        rollover,
     };
     (v.len() == before).then_some((terms, behavior))
 }

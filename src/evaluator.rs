@@ -66,18 +66,23 @@ impl Evaluator {
     }
 
     /// Every entitlement of the customer at `now`, one decision per feature that has
-    /// an effective entitlement, in catalog order (metered ones with `requestedUsage` 0).
+    /// an effective entitlement and per credit pool with a grant in force, in catalog
+    /// order (metered and credit ones with `requestedUsage` 0).
     pub fn entitlements(&mut self, now: Timestamp) -> Vec<Decision<'_>> {
         self.resolution(now);
         let Some(r) = &self.cache else {
             return Vec::new();
         };
         let features = self.prepared.features();
-        r.effective
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_some())
-            .filter_map(|(i, _)| features.at(i as u32))
+        // A credit pool is listed when some grant of it is in force (section 7), whether
+        // a subscription or only one-off grants give it.
+        let listed = |i: usize| match r.pool(i as u32) {
+            Some(pool) => !pool.grants.is_empty(),
+            None => r.effective.get(i).is_some_and(Option::is_some),
+        };
+        (0..r.effective.len())
+            .filter(|&i| listed(i))
+            .filter_map(|i| features.at(i as u32))
             .map(|f| {
                 let check = Check {
                     feature_id: &f.id,
@@ -104,6 +109,7 @@ pub fn kind_of(t: crate::catalog::FeatureType) -> crate::decide::CheckKind {
         crate::catalog::FeatureType::Boolean => crate::decide::CheckKind::Boolean,
         crate::catalog::FeatureType::Numeric => crate::decide::CheckKind::Numeric,
         crate::catalog::FeatureType::Metered => crate::decide::CheckKind::Metered,
+        crate::catalog::FeatureType::Credit => crate::decide::CheckKind::Credit,
     }
 }
 

@@ -30,6 +30,8 @@ pub(crate) type HashSet<K> = hashbrown::HashSet<K, Fx>;
 pub struct FeatureTable {
     features: Vec<Feature>,
     index: HashTable<FeatureIdx>,
+    /// The credit pools (section 7), in catalog order.
+    pools: Vec<FeatureIdx>,
 }
 
 fn hash(id: &str) -> u64 {
@@ -57,7 +59,37 @@ impl FeatureTable {
                 });
             }
         }
-        (FeatureTable { features, index }, repeats)
+        let pools = features
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.feature_type == crate::catalog::FeatureType::Credit)
+            .map(|(i, _)| i as FeatureIdx)
+            .collect();
+        let table = FeatureTable {
+            features,
+            index,
+            pools,
+        };
+        (table, repeats)
+    }
+
+    /// The credit pools (features of type `credit`), in catalog order.
+    pub(crate) fn pools(&self) -> &[FeatureIdx] {
+        &self.pools
+    }
+
+    /// What the feature at `idx` spends (section 7): its own pool at 1 credit per credit
+    /// for a pool, `creditCost`'s pool and `perUnit` for a priced feature, `None` for
+    /// any other feature (or a price naming no pool, which validation refuses).
+    pub(crate) fn spends(&self, idx: FeatureIdx) -> Option<(FeatureIdx, crate::credits::Credits)> {
+        let f = self.at(idx)?;
+        if f.feature_type == crate::catalog::FeatureType::Credit {
+            return Some((idx, crate::credits::Credits::ONE));
+        }
+        let cost = f.credit_cost.as_ref()?;
+        let pool = self.idx(&cost.credit_id)?;
+        (self.at(pool)?.feature_type == crate::catalog::FeatureType::Credit)
+            .then_some((pool, cost.per_unit))
     }
 
     /// Position of the feature `id`.

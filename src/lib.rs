@@ -57,6 +57,7 @@
 //! Without features the crate is the pure core and builds for any target.
 
 pub mod catalog;
+pub mod credits;
 pub mod customer;
 pub mod decide;
 pub mod entitlement;

@@ -47,6 +47,48 @@ pub fn window(reset: Reset, anchor: Timestamp, now: Timestamp) -> Window {
     }
 }
 
+/// How many periods of `reset` (anchored on `anchor`) lie from the period starting at
+/// `from` to the one starting at `to` (both period starts, `from <= to`): 0 when they are
+/// the same period. Used to roll credit carries forward (section 7) without walking the
+/// periods one by one: consecutive periods have consecutive indexes.
+pub(crate) fn periods_between(
+    reset: Reset,
+    anchor: Timestamp,
+    from: Timestamp,
+    to: Timestamp,
+) -> i64 {
+    let index = |t: Timestamp| -> i64 {
+        match (reset.anchor, reset.period) {
+            (ResetAnchor::SubscriptionStart, ResetPeriod::Hour) => {
+                (t.as_millis() - anchor.as_millis()).div_euclid(HOUR)
+            }
+            (ResetAnchor::SubscriptionStart, ResetPeriod::Day) => {
+                (t.as_millis() - anchor.as_millis()).div_euclid(DAY)
+            }
+            (ResetAnchor::SubscriptionStart, ResetPeriod::Week) => {
+                (t.as_millis() - anchor.as_millis()).div_euclid(WEEK)
+            }
+            (ResetAnchor::Calendar, ResetPeriod::Hour) => t.as_millis().div_euclid(HOUR),
+            (ResetAnchor::Calendar, ResetPeriod::Day) => t.as_millis().div_euclid(DAY),
+            // Every period start of an anchored month or year is `anchor + n` months
+            // (only the day is clamped), a calendar one the 1st: the month number counts.
+            (_, ResetPeriod::Month) | (_, ResetPeriod::Year) => {
+                let c = t.to_chrono();
+                let months = i64::from(c.year()) * 12 + i64::from(c.month0());
+                let step = if reset.period == ResetPeriod::Year {
+                    12
+                } else {
+                    1
+                };
+                months.div_euclid(step)
+            }
+            // Weeks starting on a weekday at 00:00Z are 7 days apart.
+            _ => t.as_millis().div_euclid(WEEK),
+        }
+    };
+    index(to) - index(from)
+}
+
 /// Fixed-length periods aligned on `origin` (milliseconds since the epoch): hours, days
 /// and weeks are 3,600,000, 86,400,000 and 604,800,000 ms (UTC, no daylight saving).
 fn fixed(origin: i64, len: i64, now: Timestamp) -> Window {

@@ -10,6 +10,9 @@
 use std::sync::Arc;
 
 use crate::catalog::ValidCatalog;
+use crate::credits::plan::plan_grant;
+use crate::credits::pool::PoolBalance;
+use crate::credits::state::CreditUsage;
 use crate::customer::{self, CustomerState, PromotionTerms};
 use crate::entitlement::{Amount, Behavior, Terms};
 use crate::features::{FeatureIdx, FeatureTable};
@@ -59,6 +62,9 @@ pub(crate) struct Effective {
     pub window: Option<Window>,
     /// Usage that counts in the current period.
     pub usage: f64,
+    /// The subscription (its index in the state) whose entitlement is in force, when one
+    /// is: for a credit pool, the winning subscription that gives the plan grant.
+    pub source: Option<u32>,
 }
 
 /// Every effective entitlement of a customer, valid for `[valid_from, valid_until)`.
@@ -72,6 +78,8 @@ pub struct Resolution {
     pub(crate) effective: Vec<Option<Effective>>,
     /// Raw usage by feature index, for features without an effective entitlement.
     pub(crate) raw_usage: Vec<f64>,
+    /// Every credit pool of the catalog at the instant, in catalog order (section 7).
+    pub(crate) pools: Vec<PoolBalance>,
 }
 
 impl Resolution {
@@ -89,6 +97,20 @@ impl Resolution {
     /// The first instant from which this resolution is right.
     pub fn valid_from(&self) -> Timestamp {
         self.valid_from
+    }
+
+    /// The credit pool at `pool` (a feature index), if that feature is a pool.
+    #[inline]
+    pub fn pool(&self, pool: FeatureIdx) -> Option<&PoolBalance> {
+        self.pools
+            .binary_search_by_key(&pool, |p| p.pool)
+            .ok()
+            .and_then(|i| self.pools.get(i))
+    }
+
+    /// Every credit pool, in catalog order.
+    pub fn pools(&self) -> &[PoolBalance] {
+        &self.pools
     }
 }
 
@@ -169,7 +191,7 @@ impl Prepared {
     /// Effective entitlements at `now` (sections 3.3 and 3.4).
     pub fn resolve(&self, now: Timestamp) -> Resolution {
         let n = self.features.len();
-        let mut best: Vec<Option<(Terms, Timestamp)>> = vec![None; n];
+        let mut best: Vec<Option<(Terms, Timestamp, Option<u32>)>> = vec![None; n];
         let mut from = Timestamp::MIN;
         let mut until: Option<Timestamp> = None;
         let mut note = |t: Timestamp| {
@@ -182,7 +204,7 @@ impl Prepared {
         let mut any_grant = false;
 
         // 3.3: across granting subscriptions the most generous wins, its period with it.
-        for sub in &self.subscriptions {
+        for (si, sub) in self.subscriptions.iter().enumerate() {
             let Some((start, end)) = sub.window else {
                 continue;
             };
@@ -196,8 +218,8 @@ impl Prepared {
             any_grant = true;
             for &(f, terms) in &sub.terms {
                 if let Some(slot) = best.get_mut(f as usize) {
-                    if slot.is_none_or(|(held, _)| terms.beats(&held)) {
-                        *slot = Some((terms, sub.anchor));
+                    if slot.is_none_or(|(held, _, _)| terms.beats(&held)) {
+                        *slot = Some((terms, sub.anchor, Some(si as u32)));
                     }
                 }
             }
@@ -225,15 +247,18 @@ impl Prepared {
                 };
                 let anchor = p.from.unwrap_or(Timestamp::EPOCH);
                 *slot = match (*slot, p.increment) {
-                    (None, _) => Some((p.terms, anchor)),
-                    (Some((held, _)), false) if p.terms.beats(&held) => Some((p.terms, anchor)),
+                    (None, _) => Some((p.terms, anchor, None)),
+                    (Some((held, _, _)), false) if p.terms.beats(&held) => {
+                        Some((p.terms, anchor, None))
+                    }
                     (Some(held), false) => Some(held),
-                    (Some((held, a)), true) => Some((
+                    (Some((held, a, source)), true) => Some((
                         Terms {
                             amount: held.amount.plus(p.terms.amount),
                             ..held
                         },
                         a,
+                        source,
                     )),
                 };
             }
@@ -247,7 +272,7 @@ impl Prepared {
             if let Some(r) = raw_usage.get_mut(f) {
                 *r = raw;
             }
-            effective.push(slot.map(|(terms, anchor)| {
+            effective.push(slot.map(|(terms, anchor, source)| {
                 let win = terms.reset.map(|reset| window(reset, anchor, now));
                 let usage = match (win, entry) {
                     (_, None) => 0.0,
@@ -266,16 +291,52 @@ impl Prepared {
                     anchor,
                     window: win,
                     usage,
+                    source,
                 }
             }));
         }
+        let pools = self.pools_at(&effective, now, &mut note);
         Resolution {
             valid_from: from,
             valid_until: until,
             any_grant,
             effective,
             raw_usage,
+            pools,
         }
+    }
+
+    /// Every credit pool at `now` (section 7): the plan grant of the subscription that
+    /// wins it in `effective`, and the one-off grants; their boundaries go to `note`.
+    fn pools_at(
+        &self,
+        effective: &[Option<Effective>],
+        now: Timestamp,
+        note: &mut impl FnMut(Timestamp),
+    ) -> Vec<PoolBalance> {
+        let mut pools = Vec::with_capacity(self.features.pools().len());
+        for &pool in self.features.pools() {
+            let Some(feature) = self.features.at(pool) else {
+                continue;
+            };
+            let plan = effective
+                .get(pool as usize)
+                .copied()
+                .flatten()
+                .and_then(|eff| {
+                    let sub = self.state.subscriptions.get(eff.source? as usize)?;
+                    Some(plan_grant(&self.state, &feature.id, sub, &eff.terms, now))
+                });
+            pools.push(PoolBalance::at(
+                pool,
+                &feature.id,
+                plan,
+                &self.state,
+                now,
+                &mut *note,
+            ));
+        }
+        pools
     }
 
     /// The stored counter of the feature at `idx`, if any.
@@ -315,26 +376,35 @@ impl Prepared {
         }
     }
 
-    /// The counters as they are, to restore when a write is rejected.
+    /// The credit ledger, to change (see [`crate::credits::draw`]).
+    pub(crate) fn credit_usage_mut(&mut self) -> &mut Vec<CreditUsage> {
+        &mut self.state.credit_usage
+    }
+
+    /// The counters and the credit ledger as they are, to restore when a write is
+    /// rejected.
     pub(crate) fn usage_checkpoint(&self) -> UsageCheckpoint {
         UsageCheckpoint {
             by_feature: self.usage.clone(),
             state: self.state.usage.clone(),
+            credit_usage: self.state.credit_usage.clone(),
         }
     }
 
-    /// Puts back the counters of a checkpoint.
+    /// Puts back the counters and the credit ledger of a checkpoint.
     pub(crate) fn restore_usage(&mut self, checkpoint: UsageCheckpoint) {
         self.usage = checkpoint.by_feature;
         self.state.usage = checkpoint.state;
+        self.state.credit_usage = checkpoint.credit_usage;
     }
 }
 
-/// The counters of a prepared customer at one moment.
+/// The counters and credit ledger of a prepared customer at one moment.
 #[derive(Clone, Debug)]
 pub(crate) struct UsageCheckpoint {
     by_feature: Vec<Option<UsageEntry>>,
     state: Vec<customer::Usage>,
+    credit_usage: Vec<CreditUsage>,
 }
 
 /// Section 3.2: a subscription's plan, then its add-ons, per feature.

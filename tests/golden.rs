@@ -50,7 +50,13 @@ fn answers(s: &Snapshot) -> Vec<String> {
         .as_slice()
         .iter()
         .flat_map(|f| {
-            [CheckKind::Boolean, CheckKind::Numeric, CheckKind::Metered].map(|kind| {
+            [
+                CheckKind::Boolean,
+                CheckKind::Numeric,
+                CheckKind::Metered,
+                CheckKind::Credit,
+            ]
+            .map(|kind| {
                 let check = Check {
                     feature_id: &f.id,
                     kind,

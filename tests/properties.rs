@@ -490,7 +490,8 @@ fn customer_json(subs: &[SubSeed], promos: &[PromoSeed], usage: &[UsageSeed]) ->
             let (id, kind) = FEATURES[*f];
             let mut p = json!({"featureId": id});
             match kind {
-                CheckKind::Boolean => {}
+                // The generated catalog has no credit pools (tests/credit_properties.rs).
+                CheckKind::Boolean | CheckKind::Credit => {}
                 CheckKind::Numeric if amount % 7 == 0 => p["isUnlimited"] = json!(true),
                 CheckKind::Numeric => p["value"] = json!(amount % 200),
                 CheckKind::Metered if amount % 11 == 0 => p["isUnlimited"] = json!(true),

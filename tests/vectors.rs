@@ -1,4 +1,5 @@
-//! Runs every spec vector in `tests/vectors/` (copies of `../shared/spec/vectors/`), the
+//! Runs every spec vector in `tests/vectors/` and `tests/vectors-credits/` (copies of
+//! `../shared/spec/vectors/` and `../shared/spec/vectors-credits/`), the
 //! project's own vectors in `tests/vectors-extra/` (same format), and, when
 //! `EXTRA_VECTORS` names a folder, every JSON file there too.
 //!
@@ -24,7 +25,11 @@ use matcher::matches;
 
 fn vector_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut dirs = vec![root.join("tests/vectors"), root.join("tests/vectors-extra")];
+    let mut dirs = vec![
+        root.join("tests/vectors"),
+        root.join("tests/vectors-credits"),
+        root.join("tests/vectors-extra"),
+    ];
     if let Some(extra) = std::env::var_os("EXTRA_VECTORS") {
         dirs.push(PathBuf::from(extra));
     }
@@ -236,4 +241,9 @@ fn spec_vectors() {
 #[test]
 fn shared_vectors_are_copied_unchanged() {
     shared_copy::assert_copied_unchanged("vectors", "vectors");
+}
+
+#[test]
+fn shared_credit_vectors_are_copied_unchanged() {
+    shared_copy::assert_copied_unchanged("vectors-credits", "vectors-credits");
 }

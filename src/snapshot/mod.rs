@@ -26,6 +26,7 @@ use crate::features::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{feature_table, Feature, FeatureType, Meter, ValidCatalog};
+use crate::credits::amount::{fits_scale, Credits};
 use crate::customer::{self, CustomerState};
 use crate::entitlement::{Amount, Reset, ResetAnchor, ResetPeriod, Terms};
 use crate::error::{Error, ErrorCode, Result, Violations};
@@ -43,8 +44,10 @@ pub const MAGIC: [u8; 4] = *b"EEsn";
 /// - 1: the first layout. Its bytes are refused (`unsupported_snapshot_version`): the
 ///   layout changed under this number before the golden check existed.
 /// - 2: the hand-written layout of postcard's wire format (until issue 9). Refused.
-/// - 3: postcard through serde, the features as a nested blob ([`Binary`]).
-pub const FORMAT_VERSION: u16 = 3;
+/// - 3: postcard through serde, the features as a nested blob ([`Binary`]). Refused.
+/// - 4: credits (section 7): pools and priced features, pool amounts and rollover caps
+///   in the compiled terms, `creditGrants` and `creditUsage` in the customer state.
+pub const FORMAT_VERSION: u16 = 4;
 const HEADER_LEN: usize = 4 + 2 + 4;
 
 /// A snapshot's metadata.
@@ -132,6 +135,12 @@ struct WireTerms<F> {
     reset_period: Option<ResetPeriod>,
     #[serde(default)]
     reset_anchor: Option<ResetAnchor>,
+    /// A credit pool's amount (section 7); `limit` is then `None`.
+    #[serde(default, with = "crate::credits::amount::json_opt")]
+    credits: Option<Credits>,
+    /// A credit pool's rollover cap.
+    #[serde(default, with = "crate::credits::amount::json_opt")]
+    rollover: Option<Credits>,
 }
 
 /// The serialized content. Generic so that encoding borrows and decoding owns.
@@ -248,9 +257,14 @@ impl Snapshot {
                     .map(|&(f, t)| WireTerms {
                         feature_id: key(f),
                         limit: match t.amount {
-                            Amount::Unlimited => None,
+                            Amount::Unlimited | Amount::Credits(_) => None,
                             Amount::Limited(n) => Some(n),
                         },
+                        credits: match t.amount {
+                            Amount::Credits(c) => Some(c),
+                            Amount::Unlimited | Amount::Limited(_) => None,
+                        },
+                        rollover: t.rollover,
                         soft_limit: t.soft,
                         reset_period: t.reset.map(|r| r.period),
                         reset_anchor: t.reset.map(|r| r.anchor),
@@ -577,27 +591,40 @@ fn unsupported(version: u64) -> Error {
 
 /// Terms read from a snapshot, if they fit the feature's type as validated terms do.
 fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
-    let amount = match t.limit {
-        None => Amount::Unlimited,
-        Some(x) if !x.is_finite() => return None,
-        Some(x) => Amount::Limited(x),
+    let quantity_ok = |c: Credits| c >= Credits::ZERO && fits_scale(c);
+    let amount = match (t.limit, t.credits) {
+        (None, None) => Amount::Unlimited,
+        (Some(x), None) if x.is_finite() => Amount::Limited(x),
+        (None, Some(c)) if quantity_ok(c) => Amount::Credits(c),
+        _ => return None,
     };
+    if t.rollover.is_some_and(|r| !quantity_ok(r)) {
+        return None;
+    }
     let reset = match (t.reset_period, t.reset_anchor) {
         (None, None) => None,
         (Some(period), Some(anchor)) => Some(Reset { period, anchor }),
         _ => return None,
     };
+    let credits = matches!(amount, Amount::Credits(_));
+    let weekday_ok = |r: Reset| r.anchor.weekday().is_none() || r.period == ResetPeriod::Week;
+    if feature.feature_type != FeatureType::Credit && (credits || t.rollover.is_some()) {
+        return None;
+    }
     let ok = match feature.feature_type {
+        FeatureType::Credit => {
+            credits
+                && !t.soft_limit
+                && reset.is_none_or(weekday_ok)
+                && (t.rollover.is_none() || reset.is_some())
+        }
         FeatureType::Boolean => amount == Amount::Unlimited && !t.soft_limit && reset.is_none(),
         FeatureType::Numeric => !t.soft_limit && reset.is_none(),
         FeatureType::Metered => {
             let limit_ok = !matches!(amount, Amount::Limited(x) if x < 0.0);
             let reset_ok = match reset {
                 None => true,
-                Some(r) => {
-                    feature.meter == Some(Meter::Incremental)
-                        && (r.anchor.weekday().is_none() || r.period == ResetPeriod::Week)
-                }
+                Some(r) => feature.meter == Some(Meter::Incremental) && weekday_ok(r),
             };
             limit_ok && reset_ok
         }
@@ -606,6 +633,7 @@ fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
         amount,
         soft: t.soft_limit,
         reset,
+        rollover: t.rollover,
     })
 }
 

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::catalog::FeatureType;
+use crate::credits::decision::cost_of;
+use crate::credits::{CreditUsage, Credits};
 use crate::customer::Usage;
 use crate::decide::Check;
 use crate::error::Error;
@@ -61,12 +63,18 @@ pub struct Changes {
     pub history: Vec<HistoryRow>,
     /// Each key claimed, with what it remembers.
     pub remembered: Vec<(String, Remembered)>,
+    /// The whole credit ledger (`creditUsage`) as it now is, when a draw or an uncovered
+    /// use changed it (section 7).
+    pub credit_usage: Option<Vec<CreditUsage>>,
 }
 
 impl Changes {
     /// Whether nothing changed (a replayed or denied request).
     pub fn is_empty(&self) -> bool {
-        self.counters.is_empty() && self.history.is_empty() && self.remembered.is_empty()
+        self.counters.is_empty()
+            && self.history.is_empty()
+            && self.remembered.is_empty()
+            && self.credit_usage.is_none()
     }
 }
 
@@ -77,6 +85,8 @@ struct Tx<'s, S> {
     history: BTreeMap<HistoryKey, HistoryRow>,
     keys: BTreeMap<String, Remembered>,
     touched: Vec<FeatureIdx>,
+    /// Whether the credit ledger changed.
+    credits: bool,
 }
 
 impl<S: LedgerStore> Tx<'_, S> {
@@ -161,6 +171,7 @@ impl<S: LedgerStore> Tx<'_, S> {
                 .collect(),
             history: self.history.into_values().collect(),
             remembered: self.keys.into_iter().collect(),
+            credit_usage: self.credits.then(|| prepared.state().credit_usage.clone()),
         }
     }
 }
@@ -186,6 +197,7 @@ impl<'a, S: LedgerStore> Ledger<'a, S> {
             history: BTreeMap::new(),
             keys: BTreeMap::new(),
             touched: Vec::new(),
+            credits: false,
         }
     }
 
@@ -241,13 +253,28 @@ impl<'a, S: LedgerStore> Ledger<'a, S> {
             requested_usage: requested,
             fallback: None,
         };
-        let (allowed, answer) = {
+        let (allowed, mut answer) = {
             let d = self.eval.check(self.now, &check);
             (d.has_access, d.to_json())
         };
+        // Section 7: an allowed consume of a pool or a priced feature draws its cost in
+        // burn order in the same step (a denied one draws nothing).
+        let spends = idx.and_then(|i| self.eval.prepared().features().spends(i));
+        let checkpoint = self.eval.prepared().usage_checkpoint();
+        if let (true, Some((pool, per_unit))) = (allowed, spends) {
+            let prepared = self.eval.prepared_mut();
+            let at_now = prepared.resolve(self.now);
+            let drawn = prepared.draw_credits(&at_now, pool, cost_of(requested, per_unit));
+            if let Value::Object(map) = &mut answer {
+                map.insert(
+                    "draws".into(),
+                    serde_json::to_value(&drawn.draws).unwrap_or_default(),
+                );
+            }
+            tx.credits = true;
+        }
         if let (true, Some(idx), Some(FeatureType::Metered)) = (allowed, idx, feature_type) {
             let prepared = self.eval.prepared_mut();
-            let checkpoint = prepared.usage_checkpoint();
             let at_now = prepared.resolve(self.now);
             let counted = prepared
                 .apply_consume(&at_now, idx, requested, self.now, path)
@@ -290,6 +317,24 @@ fn report_one<S: LedgerStore>(
         .features()
         .idx(&report.feature_id)
         .unwrap_or(FeatureIdx::MAX);
+    // Section 7: a positive delta on a priced feature draws its cost at `now`, at most the
+    // balance; what the balance cannot cover goes to the pool's uncovered entry.
+    let priced = prepared
+        .features()
+        .at(idx)
+        .filter(|f| f.feature_type == FeatureType::Metered)
+        .and_then(|_| prepared.features().spends(idx));
+    let mut credits = None;
+    if let (Some((pool, per_unit)), UsageUpdate::Delta, true) =
+        (priced, report.update, report.value > 0.0)
+    {
+        // Resolved again: an earlier item of the batch may have drawn from the pool.
+        let fresh = prepared.resolve(tx.now);
+        let drawn = prepared.draw_credits(&fresh, pool, cost_of(report.value, per_unit));
+        prepared.add_uncovered(pool, drawn.uncovered);
+        tx.credits = true;
+        credits = Some(drawn);
+    }
     // History: the window containing the usage's instant under the entitlement in force then.
     let scope = if at_now.covers(report.at) {
         prepared.scope(at_now, idx)
@@ -305,7 +350,18 @@ fn report_one<S: LedgerStore>(
         "value",
     )?;
     tx.touched.push(idx);
-    let answer = answer.to_json();
+    let mut answer = answer.to_json();
+    if let (Some(drawn), Value::Object(map)) = (credits, &mut answer) {
+        map.insert("creditsDrawn".into(), credits_json(drawn.drawn));
+        map.insert("creditsUncovered".into(), credits_json(drawn.uncovered));
+    }
     tx.remember(item.idempotency_key(), item.payload(), &answer);
     Ok(answer)
+}
+
+/// A credit quantity as a JSON number.
+fn credits_json(c: Credits) -> Value {
+    #[derive(serde::Serialize)]
+    struct C(#[serde(with = "crate::credits::amount::json")] Credits);
+    serde_json::to_value(C(c)).unwrap_or_default()
 }
