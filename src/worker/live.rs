@@ -356,6 +356,7 @@ mod tests {
             customer: "c".into(),
             exp: Some(100),
             since_ms: 10_000,
+            refreshed_ms: 0,
         };
         assert_eq!(deadlines(&c, None, 1000), (12_000, Some(100_000)));
         assert_eq!(deadlines(&c, Some(50_000), 1000), (52_000, Some(100_000)));
