@@ -37,9 +37,10 @@ let raw = null;
 
 // The packed result's layout, from `rawLayout()` (src/wasm/engine.rs `LAYOUT`).
 let HAS_ACCESS, IS_FALLBACK, FEATURE, REASON_SHIFT, UNLIMITED_SHIFT, VALUE, USAGE_LIMIT;
-let CURRENT_USAGE, REQUESTED_USAGE, PERIOD_SHIFT, ANCHOR, START, END;
+let CURRENT_USAGE, REQUESTED_USAGE, PERIOD_SHIFT, ANCHOR, START, END, CREDIT, R_BITS, P_BITS;
 let S_VALUE, S_LIMIT, S_CURRENT, S_REQUESTED, S_ANCHOR, S_START, S_END, S_FROM, S_UNTIL, OUT_LEN;
-let BOOLEAN, NUMERIC, METERED, NO_FEATURE, REASONS, PERIODS;
+let S_COST, S_BALANCE, S_POOL, S_DRAWN, S_UNCOVERED;
+let BOOLEAN, NUMERIC, METERED, CREDIT_KIND, NO_FEATURE, REASONS, PERIODS;
 // The common shapes of a check result, built by #check as one object literal. SHAPE
 // selects the presence bits (and IS_FALLBACK); the reason and period bits are tested
 // apart, and the values (hasAccess, isUnlimited true/false) are read from the flags.
@@ -62,6 +63,9 @@ export function useLayout(layout) {
   IS_FALLBACK = need("flags", "isFallback");
   FEATURE = need("flags", "feature");
   REASON_SHIFT = need("flags", "reasonShift");
+  R_BITS = need("flags", "reasonMask");
+  P_BITS = need("flags", "periodMask");
+  CREDIT = need("flags", "credit");
   UNLIMITED_SHIFT = need("flags", "unlimitedShift");
   VALUE = need("flags", "value");
   USAGE_LIMIT = need("flags", "usageLimit");
@@ -80,9 +84,15 @@ export function useLayout(layout) {
   S_END = need("slots", "end");
   S_FROM = need("slots", "validFrom");
   S_UNTIL = need("slots", "validUntil");
+  S_COST = need("slots", "cost");
+  S_BALANCE = need("slots", "balance");
+  S_POOL = need("slots", "pool");
+  S_DRAWN = need("slots", "creditsDrawn");
+  S_UNCOVERED = need("slots", "creditsUncovered");
   BOOLEAN = need("kinds", "boolean");
   NUMERIC = need("kinds", "numeric");
   METERED = need("kinds", "metered");
+  CREDIT_KIND = need("kinds", "credit");
   if (typeof layout.noFeature !== "number" || typeof layout.outLen !== "number") {
     throw new EntitlementsError("not_initialized", "the wasm module's layout lacks noFeature or outLen");
   }
@@ -90,16 +100,16 @@ export function useLayout(layout) {
   OUT_LEN = layout.outLen;
   REASONS = names("reasons");
   PERIODS = names("resetPeriods");
-  REASON_MASK = 7 << REASON_SHIFT;
+  REASON_MASK = R_BITS << REASON_SHIFT;
   UNLIMITED_TRUE = 1 << UNLIMITED_SHIFT;
   UNLIMITED_PRESENT = 2 << UNLIMITED_SHIFT;
-  PERIOD_MASK = 7 << PERIOD_SHIFT;
-  SHAPE = IS_FALLBACK | FEATURE | UNLIMITED_PRESENT | VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END;
+  PERIOD_MASK = P_BITS << PERIOD_SHIFT;
+  SHAPE = IS_FALLBACK | FEATURE | UNLIMITED_PRESENT | VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END | CREDIT;
   METERED_NO_PERIOD = FEATURE | UNLIMITED_PRESENT | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE;
   METERED_PERIOD = METERED_NO_PERIOD | ANCHOR | START | END;
   BOOLEAN_SHAPE = FEATURE;
   NUMERIC_SHAPE = FEATURE | UNLIMITED_PRESENT | VALUE;
-  PRESENT_MASK = VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END | (7 << PERIOD_SHIFT);
+  PRESENT_MASK = VALUE | USAGE_LIMIT | CURRENT_USAGE | REQUESTED_USAGE | ANCHOR | START | END | CREDIT | PERIOD_MASK;
 }
 
 /**
@@ -319,6 +329,9 @@ export class EntitlementsClient {
           limit: 0,
           current: 0,
           requested: 0,
+          cost: 0,
+          balance: 0,
+          pool: 0,
         });
       }
       this.#byIdx = byIdx;
@@ -381,7 +394,7 @@ export class EntitlementsClient {
     const entry = this.#info === null ? undefined : this.#features.get(featureId);
     if (entry === undefined) return this.#check(featureId, METERED, requested, fallback);
     const flags = this.#decide(entry, METERED, requested, this.#now());
-    const period = (flags >>> PERIOD_SHIFT) & 7;
+    const period = (flags >>> PERIOD_SHIFT) & P_BITS;
     if ((flags & (SHAPE | REASON_MASK)) !== METERED_PERIOD || period === 0) return this.#build(featureId, entry, flags, fallback);
     return {
       hasAccess: (flags & HAS_ACCESS) !== 0,
@@ -408,9 +421,52 @@ export class EntitlementsClient {
     const results = [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const feature = this.#byIdx[pairs[i]];
-      results.push(this.#check(feature.id, pairs[i + 1], 0, undefined, now));
+      const kind = pairs[i + 1];
+      results.push(kind === CREDIT_KIND ? this.#credit(feature.id, 0, undefined, now) : this.#check(feature.id, kind, 0, undefined, now));
     }
     return results;
+  }
+
+  /**
+   * `{ featureId, options?: { requestedUsage?, fallback? } }`: a credit pool, or a
+   * feature priced in credits (`requestedUsage` in that feature's units; SEMANTICS
+   * section 7). Returns `{ hasAccess, accessDeniedReason?, isFallback, feature, creditId,
+   * requestedUsage, cost, balance, nextExpiry?, grants, draws? }`: credits as numbers,
+   * `nextExpiry` and each grant's `effectiveAt` and `expiresAt` as Dates, `grants` in burn
+   * order, `draws` (`[{ grantId, amount }]`) when allowed. Any other feature answers the
+   * fallback.
+   */
+  getCreditEntitlement(params) {
+    const options = params.options;
+    let requested = 0;
+    let fallback;
+    if (options != null) {
+      const r = options.requestedUsage;
+      requested = r == null ? 0 : typeof r === "number" ? r : NaN;
+      fallback = options.fallback;
+    }
+    return this.#credit(params.featureId, requested, fallback, undefined);
+  }
+
+  /** A credit check: the whole decision from wasm, its instants made Dates here. */
+  #credit(featureId, requested, fallback, now) {
+    if (this.#info === null) return fallbackResult(this.#fallbackFor(featureId, fallback), undefined);
+    const at = now === undefined ? this.#now() : now;
+    const entry = this.#features.get(featureId);
+    const r = this.#engine.credit(entry === undefined ? NO_FEATURE : entry.idx, requested, at);
+    if (r === null || r.isFallback) {
+      return fallbackResult(this.#fallbackFor(featureId, fallback), entry === undefined || r === null ? undefined : entry.feature);
+    }
+    // The feature objects are shared and frozen, as in every other result.
+    if (r.feature !== undefined && entry !== undefined) r.feature = entry.feature;
+    if (r.nextExpiry !== undefined) r.nextExpiry = new Date(r.nextExpiry);
+    if (r.grants !== undefined) {
+      for (const g of r.grants) {
+        g.effectiveAt = new Date(g.effectiveAt);
+        if (g.expiresAt !== undefined) g.expiresAt = new Date(g.expiresAt);
+      }
+    }
+    return r;
   }
 
   /**
@@ -435,6 +491,10 @@ export class EntitlementsClient {
     if (windowed) {
       r.usagePeriodStart = new Date(out[S_START]);
       r.usagePeriodEnd = new Date(out[S_END]);
+    }
+    if (!Number.isNaN(out[S_DRAWN])) {
+      r.creditsDrawn = out[S_DRAWN];
+      r.creditsUncovered = out[S_UNCOVERED];
     }
     return r;
   }
@@ -479,7 +539,7 @@ export class EntitlementsClient {
     const flags = this.#decide(entry, kind, requested, at);
     switch (flags & SHAPE) {
       case METERED_PERIOD: {
-        const period = (flags >>> PERIOD_SHIFT) & 7;
+        const period = (flags >>> PERIOD_SHIFT) & P_BITS;
         if (period === 0) break;
         if ((flags & REASON_MASK) === 0) {
           return {
@@ -499,7 +559,7 @@ export class EntitlementsClient {
         return {
           hasAccess: (flags & HAS_ACCESS) !== 0,
           isFallback: false,
-          accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & 7],
+          accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & R_BITS],
           feature: entry.feature,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
           usageLimit: entry.limit,
@@ -527,7 +587,7 @@ export class EntitlementsClient {
         return {
           hasAccess: (flags & HAS_ACCESS) !== 0,
           isFallback: false,
-          accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & 7],
+          accessDeniedReason: REASONS[(flags >>> REASON_SHIFT) & R_BITS],
           feature: entry.feature,
           isUnlimited: (flags & UNLIMITED_TRUE) !== 0,
           usageLimit: entry.limit,
@@ -570,6 +630,11 @@ export class EntitlementsClient {
     entry.limit = out[S_LIMIT];
     entry.current = out[S_CURRENT];
     entry.requested = out[S_REQUESTED];
+    if ((flags & CREDIT) !== 0) {
+      entry.cost = out[S_COST];
+      entry.balance = out[S_BALANCE];
+      entry.pool = out[S_POOL];
+    }
     if ((flags & (ANCHOR | START | END)) !== 0) refreshPeriodDates(entry, out);
     entry.gen = this.#gen;
     entry.kind = kind;
@@ -585,7 +650,7 @@ export class EntitlementsClient {
     const feature = (flags & FEATURE) !== 0 && entry !== undefined ? entry.feature : undefined;
     if ((flags & IS_FALLBACK) !== 0) return fallbackResult(this.#fallbackFor(featureId, fallback), feature);
     const r = { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false };
-    const reason = (flags >>> REASON_SHIFT) & 7;
+    const reason = (flags >>> REASON_SHIFT) & R_BITS;
     if (reason !== 0) r.accessDeniedReason = REASONS[reason];
     if (feature !== undefined) r.feature = feature;
     if ((flags & PRESENT_MASK) === 0 && ((flags >>> UNLIMITED_SHIFT) & 3) === 0) return r;
@@ -606,8 +671,15 @@ export class EntitlementsClient {
     if ((flags & USAGE_LIMIT) !== 0) r.usageLimit = limit;
     if ((flags & CURRENT_USAGE) !== 0) r.currentUsage = current;
     if ((flags & REQUESTED_USAGE) !== 0) r.requestedUsage = requested;
-    const period = (flags >>> PERIOD_SHIFT) & 7;
+    const period = (flags >>> PERIOD_SHIFT) & P_BITS;
     if (period !== 0) r.resetPeriod = PERIODS[period];
+    // The metered shape of a feature priced in credits (section 7).
+    if ((flags & CREDIT) !== 0 && entry !== undefined) {
+      const pool = this.#byIdx[entry.pool];
+      if (pool !== undefined) r.creditId = pool.id;
+      r.cost = entry.cost;
+      r.balance = entry.balance;
+    }
     // Period dates exist only for a feature of the snapshot (entry), made by #decide.
     if (entry !== undefined) {
       if ((flags & ANCHOR) !== 0) r.usagePeriodAnchor = entry.anchor;

@@ -31,7 +31,7 @@ export declare class EntitlementsError extends Error {
   readonly details: Violation[];
 }
 
-export type FeatureType = "boolean" | "numeric" | "metered";
+export type FeatureType = "boolean" | "numeric" | "metered" | "credit";
 export type Meter = "incremental" | "fluctuating";
 export type ResetPeriod = "hour" | "day" | "week" | "month" | "year";
 export type AccessDeniedReason =
@@ -41,6 +41,7 @@ export type AccessDeniedReason =
   | "NoActiveSubscription"
   | "NoFeatureEntitlementInSubscription"
   | "RequestedUsageExceedingLimit"
+  | "InsufficientCredits"
   | "Unknown";
 
 /** The feature part of a result (shared and frozen: do not mutate). */
@@ -86,10 +87,59 @@ export interface MeteredEntitlement extends EntitlementBase {
   usagePeriodAnchor?: Date;
   usagePeriodStart?: Date;
   usagePeriodEnd?: Date;
+  /** A feature priced in credits (SEMANTICS section 7): the pool it spends. */
+  creditId?: string;
+  /** A feature priced in credits: what `requestedUsage` costs, in credits. */
+  cost?: number;
+  /** A feature priced in credits: the pool's balance before this request, in credits. */
+  balance?: number;
 }
 
-/** Any result, as in `getEntitlements()`. */
-export type Entitlement = BooleanEntitlement | NumericEntitlement | MeteredEntitlement;
+/** A grant of a credit pool in force, as a credit result lists it (in burn order). */
+export interface CreditGrantInForce {
+  /** `plan:<subscriptionId>` for the plan grant. */
+  id: string;
+  source: "plan" | "grant";
+  /** A one-off grant's category (a plan grant has none; it ranks as paid). */
+  category?: "paid" | "promotional";
+  /** Lower burns first. */
+  priority: number;
+  /** Credits granted (a plan grant's includes its carry). */
+  amount: number;
+  /** Credits left. */
+  remaining: number;
+  effectiveAt: Date;
+  /** Absent: never expires. */
+  expiresAt?: Date;
+}
+
+/** How a cost is drawn from one grant. */
+export interface CreditDraw {
+  grantId: string;
+  /** Credits. */
+  amount: number;
+}
+
+/** The result of `getCreditEntitlement` (SEMANTICS section 7); credits are numbers. */
+export interface CreditEntitlement extends EntitlementBase {
+  /** The pool. */
+  creditId?: string;
+  /** In the checked feature's units (credits for a pool). */
+  requestedUsage?: number;
+  /** `requestedUsage x perUnit`, rounded up to a millionth of a credit. */
+  cost?: number;
+  /** Credits left in the pool before this request. */
+  balance?: number;
+  /** The earliest expiry among grants in force with something left. */
+  nextExpiry?: Date;
+  /** The grants in force, in burn order. */
+  grants?: CreditGrantInForce[];
+  /** When allowed: how `cost` would be drawn, in burn order. */
+  draws?: CreditDraw[];
+}
+
+/** Any result, as in `getEntitlements()` (credit pools as credit results). */
+export type Entitlement = BooleanEntitlement | NumericEntitlement | MeteredEntitlement | CreditEntitlement;
 
 export interface SnapshotInfo {
   customerId: string;
@@ -105,6 +155,10 @@ export interface UsageRecorded {
   currentUsage: number;
   usagePeriodStart?: Date;
   usagePeriodEnd?: Date;
+  /** A feature priced in credits: credits drawn locally, in burn order. */
+  creditsDrawn?: number;
+  /** A feature priced in credits: the part of the cost the balance could not cover. */
+  creditsUncovered?: number;
 }
 
 export interface EntitlementsClientOptions {
@@ -130,13 +184,19 @@ export declare class EntitlementsClient {
   getBooleanEntitlement(params: { featureId: string; options?: CheckOptions }): BooleanEntitlement;
   getNumericEntitlement(params: { featureId: string; options?: CheckOptions }): NumericEntitlement;
   getMeteredEntitlement(params: { featureId: string; options?: MeteredCheckOptions }): MeteredEntitlement;
+  /**
+   * A credit pool, or a feature priced in credits (`requestedUsage` in its units):
+   * balance, cost, grants in burn order, draws when allowed (SEMANTICS section 7).
+   */
+  getCreditEntitlement(params: { featureId: string; options?: MeteredCheckOptions }): CreditEntitlement;
   getEntitlements(): Entitlement[];
   /**
    * Optimistic local usage (a delta at `now`, by the core's recording rule of SEMANTICS
    * section 6) until the next applied snapshot; `null` without a snapshot. Throws
    * `EntitlementsError` `invalid_usage` (path `featureId` or `amount`) for a feature that
    * is not metered, an amount that is not a finite number within 2^53-1, or a counter
-   * that would pass 2^53-1.
+   * that would pass 2^53-1. A feature priced in credits also draws its cost locally, in
+   * burn order and at most the balance (SEMANTICS section 7).
    */
   recordUsage(featureId: string, amount: number): UsageRecorded | null;
   readonly snapshotInfo: SnapshotInfo | null;

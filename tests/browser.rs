@@ -39,6 +39,8 @@ extern "C" {
     fn get_numeric(this: &EntitlementsClient, params: &JsValue) -> JsValue;
     #[wasm_bindgen(method, js_name = getMeteredEntitlement)]
     fn get_metered(this: &EntitlementsClient, params: &JsValue) -> JsValue;
+    #[wasm_bindgen(method, js_name = getCreditEntitlement)]
+    fn get_credit(this: &EntitlementsClient, params: &JsValue) -> JsValue;
     #[wasm_bindgen(method, js_name = getEntitlements)]
     fn get_entitlements(this: &EntitlementsClient) -> Array;
     #[wasm_bindgen(method, js_name = recordUsage, catch)]
@@ -202,6 +204,7 @@ fn every_vector() {
             let got = match get(&check, "kind").as_string().as_deref() {
                 Some("boolean") => client.get_boolean(&params),
                 Some("numeric") => client.get_numeric(&params),
+                Some("credit") => client.get_credit(&params),
                 _ => client.get_metered(&params),
             };
             if let Some(m) =

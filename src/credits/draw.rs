@@ -68,6 +68,34 @@ impl Prepared {
         out
     }
 
+    /// What a usage report on the feature at `idx` draws at `now` (section 7, Consuming):
+    /// for a feature priced in credits and a positive `delta`, its cost, at most the
+    /// balance, the rest added to the pool's uncovered entry; `None` (the counter only)
+    /// for any other feature, a negative delta or a `set`. The server's reports and a
+    /// client's local `recordUsage` both draw through here.
+    pub fn draw_for_usage(
+        &mut self,
+        idx: FeatureIdx,
+        update: crate::usage::UsageUpdate,
+        value: f64,
+        now: Timestamp,
+    ) -> Option<Drawn> {
+        let feature = self.features().at(idx)?;
+        if feature.feature_type != crate::catalog::FeatureType::Metered
+            || update != crate::usage::UsageUpdate::Delta
+            || value.is_nan()
+            || value <= 0.0
+        {
+            return None;
+        }
+        let (pool, per_unit) = self.features().spends(idx)?;
+        // Resolved at the draw: an earlier write of the same batch may have drawn already.
+        let at_now = self.resolve(now);
+        let drawn = self.draw_credits(&at_now, pool, super::decision::cost_of(value, per_unit));
+        self.add_uncovered(pool, drawn.uncovered);
+        Some(drawn)
+    }
+
     fn add_one_off_draw(&mut self, grant_id: &str, amount: Credits) {
         let ledger = self.credit_usage_mut();
         match ledger

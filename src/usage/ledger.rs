@@ -319,22 +319,8 @@ fn report_one<S: LedgerStore>(
         .unwrap_or(FeatureIdx::MAX);
     // Section 7: a positive delta on a priced feature draws its cost at `now`, at most the
     // balance; what the balance cannot cover goes to the pool's uncovered entry.
-    let priced = prepared
-        .features()
-        .at(idx)
-        .filter(|f| f.feature_type == FeatureType::Metered)
-        .and_then(|_| prepared.features().spends(idx));
-    let mut credits = None;
-    if let (Some((pool, per_unit)), UsageUpdate::Delta, true) =
-        (priced, report.update, report.value > 0.0)
-    {
-        // Resolved again: an earlier item of the batch may have drawn from the pool.
-        let fresh = prepared.resolve(tx.now);
-        let drawn = prepared.draw_credits(&fresh, pool, cost_of(report.value, per_unit));
-        prepared.add_uncovered(pool, drawn.uncovered);
-        tx.credits = true;
-        credits = Some(drawn);
-    }
+    let credits = prepared.draw_for_usage(idx, report.update, report.value, tx.now);
+    tx.credits |= credits.is_some();
     // History: the window containing the usage's instant under the entitlement in force then.
     let scope = if at_now.covers(report.at) {
         prepared.scope(at_now, idx)

@@ -27,36 +27,45 @@ pub mod flag {
     pub const IS_FALLBACK: u32 = 1 << 1;
     /// `feature` is present (the JS side holds the feature objects).
     pub const FEATURE: u32 = 1 << 2;
-    /// `accessDeniedReason`: 3 bits at this shift, index into [`super::REASONS`] + 1.
+    /// `accessDeniedReason`: [`REASON_MASK`] bits at this shift, index into
+    /// [`super::REASONS`] + 1.
     pub const REASON_SHIFT: u32 = 3;
+    /// The width of the reason code (4 bits: 8 reasons and none).
+    pub const REASON_MASK: u32 = 15;
     /// `isUnlimited`: 2 bits at this shift: 0 absent, 2 false, 3 true.
-    pub const UNLIMITED_SHIFT: u32 = 6;
+    pub const UNLIMITED_SHIFT: u32 = 7;
     /// `value` in slot 0.
-    pub const VALUE: u32 = 1 << 8;
+    pub const VALUE: u32 = 1 << 9;
     /// `usageLimit` in slot 1.
-    pub const USAGE_LIMIT: u32 = 1 << 9;
+    pub const USAGE_LIMIT: u32 = 1 << 10;
     /// `currentUsage` in slot 2.
-    pub const CURRENT_USAGE: u32 = 1 << 10;
+    pub const CURRENT_USAGE: u32 = 1 << 11;
     /// `requestedUsage` in slot 3.
-    pub const REQUESTED_USAGE: u32 = 1 << 11;
-    /// `resetPeriod`: 3 bits at this shift, index into [`super::PERIODS`] + 1.
-    pub const PERIOD_SHIFT: u32 = 12;
+    pub const REQUESTED_USAGE: u32 = 1 << 12;
+    /// `resetPeriod`: [`PERIOD_MASK`] bits at this shift, index into [`super::PERIODS`] + 1.
+    pub const PERIOD_SHIFT: u32 = 13;
+    /// The width of the period code (3 bits).
+    pub const PERIOD_MASK: u32 = 7;
     /// `usagePeriodAnchor` in slot 4 (ms since the epoch).
-    pub const ANCHOR: u32 = 1 << 15;
+    pub const ANCHOR: u32 = 1 << 16;
     /// `usagePeriodStart` in slot 5.
-    pub const START: u32 = 1 << 16;
+    pub const START: u32 = 1 << 17;
     /// `usagePeriodEnd` in slot 6.
-    pub const END: u32 = 1 << 17;
+    pub const END: u32 = 1 << 18;
+    /// Credits (section 7): `creditId` (the pool's feature index in slot 11), `cost` in
+    /// slot 9 and `balance` in slot 10: the metered shape of a priced feature.
+    pub const CREDIT: u32 = 1 << 19;
 }
 
 /// Denied reasons by code - 1.
-pub const REASONS: [DeniedReason; 7] = [
+pub const REASONS: [DeniedReason; 8] = [
     DeniedReason::CustomerNotFound,
     DeniedReason::CustomerIsArchived,
     DeniedReason::FeatureNotFound,
     DeniedReason::NoActiveSubscription,
     DeniedReason::NoFeatureEntitlementInSubscription,
     DeniedReason::RequestedUsageExceedingLimit,
+    DeniedReason::InsufficientCredits,
     DeniedReason::Unknown,
 ];
 
@@ -71,7 +80,7 @@ pub const PERIODS: [ResetPeriod; 5] = [
 
 /// The feature index the JS side passes for an id it does not know.
 const NO_FEATURE: u32 = u32::MAX;
-const OUT_LEN: usize = 9;
+const OUT_LEN: usize = 14;
 
 /// Output slots of [`RawEngine::check`] (indexes into the `f64` buffer).
 pub mod slot {
@@ -94,6 +103,16 @@ pub mod slot {
     pub const VALID_FROM: usize = 7;
     /// Until when (exclusive, ms; infinity for ever) it holds.
     pub const VALID_UNTIL: usize = 8;
+    /// Credits: `cost`, in credits (the nearest double to the exact decimal).
+    pub const COST: usize = 9;
+    /// Credits: `balance`, in credits.
+    pub const BALANCE: usize = 10;
+    /// Credits: the pool's feature index (`creditId`).
+    pub const POOL: usize = 11;
+    /// `recordUsage` of a priced feature: credits drawn (NaN when it draws nothing).
+    pub const CREDITS_DRAWN: usize = 12;
+    /// `recordUsage` of a priced feature: credits the balance could not cover.
+    pub const CREDITS_UNCOVERED: usize = 13;
 }
 
 /// Everything `js/client.js` needs to read a packed result, defined once.
@@ -128,15 +147,18 @@ pub struct Flags {
     pub is_fallback: u32,
     pub feature: u32,
     pub reason_shift: u32,
+    pub reason_mask: u32,
     pub unlimited_shift: u32,
     pub value: u32,
     pub usage_limit: u32,
     pub current_usage: u32,
     pub requested_usage: u32,
     pub period_shift: u32,
+    pub period_mask: u32,
     pub anchor: u32,
     pub start: u32,
     pub end: u32,
+    pub credit: u32,
 }
 
 /// The slots of [`slot`], by name.
@@ -156,15 +178,21 @@ pub struct Slots {
     pub end: usize,
     pub valid_from: usize,
     pub valid_until: usize,
+    pub cost: usize,
+    pub balance: usize,
+    pub pool: usize,
+    pub credits_drawn: usize,
+    pub credits_uncovered: usize,
 }
 
 /// The check kinds by name.
 #[derive(Debug, Serialize)]
-#[allow(missing_docs, reason = "boolean, numeric, metered")]
+#[allow(missing_docs, reason = "boolean, numeric, metered, credit")]
 pub struct Kinds {
     pub boolean: u32,
     pub numeric: u32,
     pub metered: u32,
+    pub credit: u32,
 }
 
 /// The layout of a packed result.
@@ -174,15 +202,18 @@ pub const LAYOUT: Layout = Layout {
         is_fallback: flag::IS_FALLBACK,
         feature: flag::FEATURE,
         reason_shift: flag::REASON_SHIFT,
+        reason_mask: flag::REASON_MASK,
         unlimited_shift: flag::UNLIMITED_SHIFT,
         value: flag::VALUE,
         usage_limit: flag::USAGE_LIMIT,
         current_usage: flag::CURRENT_USAGE,
         requested_usage: flag::REQUESTED_USAGE,
         period_shift: flag::PERIOD_SHIFT,
+        period_mask: flag::PERIOD_MASK,
         anchor: flag::ANCHOR,
         start: flag::START,
         end: flag::END,
+        credit: flag::CREDIT,
     },
     slots: Slots {
         value: slot::VALUE,
@@ -194,11 +225,17 @@ pub const LAYOUT: Layout = Layout {
         end: slot::END,
         valid_from: slot::VALID_FROM,
         valid_until: slot::VALID_UNTIL,
+        cost: slot::COST,
+        balance: slot::BALANCE,
+        pool: slot::POOL,
+        credits_drawn: slot::CREDITS_DRAWN,
+        credits_uncovered: slot::CREDITS_UNCOVERED,
     },
     kinds: Kinds {
         boolean: 0,
         numeric: 1,
         metered: 2,
+        credit: 3,
     },
     no_feature: NO_FEATURE,
     out_len: OUT_LEN,
@@ -210,6 +247,7 @@ pub const LAYOUT: Layout = Layout {
         "NoActiveSubscription",
         "NoFeatureEntitlementInSubscription",
         "RequestedUsageExceedingLimit",
+        "InsufficientCredits",
         "Unknown",
     ],
     reset_periods: ["", "hour", "day", "week", "month", "year"],
@@ -332,6 +370,7 @@ impl RawEngine {
         let kind = match kind {
             0 => CheckKind::Boolean,
             1 => CheckKind::Numeric,
+            3 => CheckKind::Credit,
             _ => CheckKind::Metered,
         };
         let check = Check {
@@ -341,7 +380,15 @@ impl RawEngine {
             fallback: None,
         };
         let idx = (idx != NO_FEATURE).then_some(idx);
-        let flags = pack(&held.eval.check_idx(now, idx, &check), &mut self.out);
+        let features = held.eval.prepared().features().clone();
+        let d = held.eval.check_idx(now, idx, &check);
+        let mut flags = pack(&d, &mut self.out);
+        if let (Some(cost), Some(balance), Some(pool)) = (d.cost, d.balance, d.credit_id) {
+            flags |= flag::CREDIT;
+            self.out[slot::COST] = crate::credits::amount::to_f64(cost);
+            self.out[slot::BALANCE] = crate::credits::amount::to_f64(balance);
+            self.out[slot::POOL] = features.idx(pool).map_or(f64::NAN, f64::from);
+        }
         // The answer is a function of the snapshot, the usage and the arguments while the
         // resolution in force holds: the JS side may reuse it until then (memoization,
         // no rule of its own).
@@ -351,6 +398,25 @@ impl RawEngine {
             .valid_until()
             .map_or(f64::INFINITY, |t| t.as_millis() as f64);
         flags
+    }
+
+    /// A credit check (section 7) of feature `idx` for `requested` units at `now`: the
+    /// whole decision as a plain object (`{ hasAccess, accessDeniedReason?, isFallback,
+    /// feature?, creditId, requestedUsage, cost, balance, nextExpiry?, grants, draws? }`,
+    /// credits as numbers, instants as RFC 3339 strings, which `js/client.js` turns into
+    /// Dates), or `null` without a snapshot or with an invalid `now` (the fallback).
+    pub fn credit(&mut self, idx: u32, requested: f64, now: f64) -> JsValue {
+        let (Some(held), Some(now)) = (self.held.as_mut(), Timestamp::from_millis_f64(now)) else {
+            return JsValue::NULL;
+        };
+        let check = Check {
+            feature_id: "",
+            kind: CheckKind::Credit,
+            requested_usage: requested,
+            fallback: None,
+        };
+        let idx = (idx != NO_FEATURE).then_some(idx);
+        super::to_js(&held.eval.check_idx(now, idx, &check))
     }
 
     /// Indexes of the features the customer has an effective entitlement to at `now`,
@@ -379,7 +445,9 @@ impl RawEngine {
     /// usage now counted. Throws `EntitlementsError` (`invalid_usage`, path `featureId`
     /// or `amount`) for a feature that is not metered, an amount that is not finite or
     /// past 2^53-1, or a counter that would pass 2^53-1. Without a snapshot, returns
-    /// `false` and sets slot 2 to NaN.
+    /// `false` and sets slot 2 to NaN. A feature priced in credits also draws its cost
+    /// (section 7: in burn order, at most the balance): slots 12 and 13 hold the credits
+    /// drawn and uncovered, NaN for any other feature.
     #[wasm_bindgen(js_name = recordUsage)]
     pub fn record_usage(
         &mut self,
@@ -422,6 +490,19 @@ impl RawEngine {
         let answer = prepared
             .apply_report(&at_now, &report, now, "")
             .map_err(as_amount)?;
+        // Section 7: a priced feature draws its cost locally, at most the balance.
+        let drawn = prepared
+            .features()
+            .idx(feature_id)
+            .and_then(|i| prepared.draw_for_usage(i, UsageUpdate::Delta, amount, now));
+        let (d, u) = drawn.map_or((f64::NAN, f64::NAN), |d| {
+            (
+                crate::credits::amount::to_f64(d.drawn),
+                crate::credits::amount::to_f64(d.uncovered),
+            )
+        });
+        self.out[slot::CREDITS_DRAWN] = d;
+        self.out[slot::CREDITS_UNCOVERED] = u;
         self.out[slot::CURRENT_USAGE] = answer.current_usage;
         if let (Some(start), Some(end)) = (answer.usage_period_start, answer.usage_period_end) {
             self.out[slot::START] = start.as_millis() as f64;
@@ -514,8 +595,13 @@ mod tests {
             f.anchor,
             f.start,
             f.end,
+            f.credit,
         ];
-        let codes = (7 << f.reason_shift) | (3 << f.unlimited_shift) | (7 << f.period_shift);
+        assert!(REASONS.len() < f.reason_mask as usize + 1);
+        assert!(PERIODS.len() < f.period_mask as usize + 1);
+        let codes = (f.reason_mask << f.reason_shift)
+            | (3 << f.unlimited_shift)
+            | (f.period_mask << f.period_shift);
         let mut seen = 0;
         for b in bits {
             assert_eq!(b.count_ones(), 1);

@@ -11,7 +11,7 @@ import { buildSnapshot, vectors, mismatch } from "./load.mjs";
 client.initSync({ module: readFileSync(new URL("../../pkg/edge_entitlements_client_bg.wasm", import.meta.url)) });
 
 const DAY = 86_400_000;
-const METHOD = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement", metered: "getMeteredEntitlement" };
+const METHOD = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement", metered: "getMeteredEntitlement", credit: "getCreditEntitlement" };
 
 test("the client entry exports checks and connect(), not validateCatalog or buildSnapshot", () => {
   assert.equal(typeof client.EntitlementsClient, "function");
@@ -69,10 +69,10 @@ test("the check layout comes from the wasm module; js/client.js refuses one that
   assert.equal(typeof layout.flags.hasAccess, "number");
   assert.deepEqual(layout.reasons.slice(1), [
     "CustomerNotFound", "CustomerIsArchived", "FeatureNotFound", "NoActiveSubscription",
-    "NoFeatureEntitlementInSubscription", "RequestedUsageExceedingLimit", "Unknown",
+    "NoFeatureEntitlementInSubscription", "RequestedUsageExceedingLimit", "InsufficientCredits", "Unknown",
   ]);
   snippet.useLayout(layout);
-  for (const [group, name] of [["flags", "usageLimit"], ["slots", "end"], ["kinds", "metered"]]) {
+  for (const [group, name] of [["flags", "usageLimit"], ["flags", "credit"], ["slots", "end"], ["slots", "balance"], ["kinds", "metered"], ["kinds", "credit"]]) {
     const broken = structuredClone(layout);
     delete broken[group][name];
     assert.throws(() => snippet.useLayout(broken), (e) => e.code === "not_initialized" && e.message.includes(`${group}.${name}`));

@@ -9,12 +9,13 @@ pkg.initSync({ module: readFileSync(new URL("../../pkg/edge_entitlements_bg.wasm
 export * from "../../pkg/index.js";
 
 /**
- * Every vector: the spec's (tests/vectors/), the project's (tests/vectors-extra/) and,
+ * Every vector: the spec's (tests/vectors/, tests/vectors-credits/), the project's
+ * (tests/vectors-extra/) and,
  * when `EXTRA_VECTORS` names a folder, its files too: `[{ file, vector }]`, sorted by
  * file name within each folder.
  */
 export function vectors() {
-  const dirs = [`${root}tests/vectors/`, `${root}tests/vectors-extra/`];
+  const dirs = [`${root}tests/vectors/`, `${root}tests/vectors-credits/`, `${root}tests/vectors-extra/`];
   if (process.env.EXTRA_VECTORS) dirs.push(`${process.env.EXTRA_VECTORS.replace(/\/+$/, "")}/`);
   return dirs.flatMap((dir) =>
     readdirSync(dir)

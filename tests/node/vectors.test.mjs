@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { buildSnapshot, validateCatalog, EntitlementsClient, EntitlementsError, vectors, mismatch } from "./load.mjs";
 
 const DAY = 86_400_000;
-const METHOD = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement", metered: "getMeteredEntitlement" };
+const METHOD = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement", metered: "getMeteredEntitlement", credit: "getCreditEntitlement" };
 
 function decide(v, c) {
   const now = Date.parse(c.now);

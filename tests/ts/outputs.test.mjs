@@ -32,7 +32,7 @@ function declared(name) {
 }
 
 function collect() {
-  const seen = { BooleanEntitlement: new Set(), NumericEntitlement: new Set(), MeteredEntitlement: new Set(), EntitlementFeature: new Set(), SnapshotInfo: new Set(), UsageRecorded: new Set(), EntitlementsError: new Set() };
+  const seen = { BooleanEntitlement: new Set(), NumericEntitlement: new Set(), MeteredEntitlement: new Set(), CreditEntitlement: new Set(), CreditGrantInForce: new Set(), CreditDraw: new Set(), EntitlementFeature: new Set(), SnapshotInfo: new Set(), UsageRecorded: new Set(), EntitlementsError: new Set() };
   const note = (kind, obj) => Object.keys(obj).forEach((k) => seen[kind].add(k));
   for (const { vector: v } of vectors()) {
     if (v.expectError) {
@@ -51,14 +51,20 @@ function collect() {
       client.applySnapshot(buildSnapshot(v.catalog, v.customer, { environment: "t", version: 1, now: new Date(now - 86_400_000) }));
       note("SnapshotInfo", client.snapshotInfo);
       const options = { requestedUsage: c.check.requestedUsage, fallback: c.check.fallback };
-      const kind = { boolean: "BooleanEntitlement", numeric: "NumericEntitlement", metered: "MeteredEntitlement" }[c.check.kind];
-      const method = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement", metered: "getMeteredEntitlement" }[c.check.kind];
+      const kind = { boolean: "BooleanEntitlement", numeric: "NumericEntitlement", metered: "MeteredEntitlement", credit: "CreditEntitlement" }[c.check.kind];
+      const method = { boolean: "getBooleanEntitlement", numeric: "getNumericEntitlement", metered: "getMeteredEntitlement", credit: "getCreditEntitlement" }[c.check.kind];
       const r = client[method]({ featureId: c.check.featureId, options });
+      const noteCredit = (x) => {
+        for (const g of x.grants ?? []) note("CreditGrantInForce", g);
+        for (const d of x.draws ?? []) note("CreditDraw", d);
+      };
       note(kind, r);
+      noteCredit(r);
       if (r.feature) note("EntitlementFeature", r.feature);
       for (const e of client.getEntitlements()) {
-        const k = e.feature.type === "boolean" ? "BooleanEntitlement" : e.feature.type === "numeric" ? "NumericEntitlement" : "MeteredEntitlement";
+        const k = { boolean: "BooleanEntitlement", numeric: "NumericEntitlement", metered: "MeteredEntitlement", credit: "CreditEntitlement" }[e.feature.type];
         note(k, e);
+        noteCredit(e);
         note("EntitlementFeature", e.feature);
       }
       for (const f of v.catalog.features) {
