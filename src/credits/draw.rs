@@ -178,9 +178,11 @@ impl Prepared {
             let Some(pool_id) = self.features().at(p.pool).map(|f| f.id.clone()) else {
                 continue;
             };
-            let current = pool_entry(self.state(), &pool_id, &plan.subscription_id)
-                .is_some_and(|e| e.period_start == Some(plan.period_start));
-            if current {
+            // Nothing to write when the entry is this period's already; nor over an entry
+            // of a later period (only a test clock that moved backwards gets there).
+            let held = pool_entry(self.state(), &pool_id, &plan.subscription_id)
+                .and_then(|e| e.period_start);
+            if held.is_some_and(|ps| ps >= plan.period_start) {
                 continue;
             }
             let became = previous.is_some_and(|w| w.get(&pool_id) != Some(&plan.subscription_id));

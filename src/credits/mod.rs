@@ -8,6 +8,7 @@
 //! - [`plan`]: the winning subscription's plan grant and the carry rule.
 //! - [`pool`]: a pool at an instant: grants in force in burn order, the balance.
 //! - [`decision`]: the credit decision, and the metered shape of a priced feature.
+//! - [`report`]: the pools as the server reports them (`GET /v1/customers/{id}/credits`).
 //! - [`draw`]: drawing credits into the ledger (consumes, reports, a client's
 //!   `recordUsage`), and the pool entries written at period starts.
 
@@ -16,6 +17,7 @@ pub mod decision;
 pub mod draw;
 pub mod plan;
 pub mod pool;
+pub mod report;
 pub(crate) mod rules;
 pub mod state;
 

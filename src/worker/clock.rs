@@ -12,6 +12,11 @@ use crate::Timestamp;
 /// The public header of the test clock.
 pub const TEST_NOW_HEADER: &str = "x-test-now";
 
+/// With the test clock on only: on a customer `PUT`, the body's `creditUsage` is stored
+/// as the credit ledger (the shared credit vectors seed ledgers this way). Without the
+/// var the header is ignored and `creditUsage` is refused as in production.
+pub const TEST_SEED_LEDGER_HEADER: &str = "x-test-seed-ledger";
+
 /// The Worker's clock, Unix ms (for what the test clock never governs: tokens, socket
 /// heartbeats, alarms).
 pub fn now_ms() -> i64 {

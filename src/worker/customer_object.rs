@@ -27,7 +27,8 @@ use super::loaded::{
     build_snapshot, build_snapshot_at, etag_matches, prepare, retain_metered_usage,
     snapshot_version, Cat, Loaded,
 };
-use super::protocol::{self, op, CheckItem, UsageAnswers, UsageBatch};
+use super::protocol::{self, op, CheckItem, GrantRequest, UsageAnswers, UsageBatch};
+use crate::credits::state::{CreditGrant, DEFAULT_PRIORITY};
 use crate::evaluator::kind_of;
 use crate::usage::{Changes, ConsumeInput, HistoryQuery, Ledger, LedgerError, ReportInput};
 use crate::{
@@ -120,7 +121,12 @@ impl DurableObject for CustomerObject {
     /// The object's one alarm runs every periodic job and is set again to the earliest
     /// next deadline any of them needs.
     async fn alarm(&self) -> worker::Result<Response> {
-        let next = self.live_jobs().await;
+        let live = self.live_jobs().await;
+        let credits = self.credit_jobs().await;
+        let next = match (live, credits) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if let Some(at) = next {
             if let Err(e) = self.alarm_by(at).await {
                 worker::console_error!("alarm not set: {}", e.message);
@@ -153,20 +159,38 @@ impl CustomerObject {
         match (req.method(), path.as_str()) {
             (Method::Get, op::STATE) => self.get_state(),
             (Method::Put, op::STATE) => {
+                let seed = req.headers().get(protocol::H_SEED_LEDGER)?.is_some()
+                    && clock::test_clock_enabled(&self.env);
                 let body = req.text().await?;
                 self.refresh_catalog(&who.env).await?;
-                self.put_state(&who, &body, now)
+                let res = self.put_state(&who, &body, now, seed)?;
+                self.schedule_credit_alarm().await;
+                Ok(res)
             }
             (Method::Post, op::USAGE) => {
                 let batch: UsageBatch = req.json().await?;
                 self.refresh_catalog(&who.env).await?;
                 let answers = self.usage(&who, &batch, now)?;
+                self.schedule_credit_alarm().await;
                 json_ok(200, &serde_json::to_value(answers).unwrap_or(Value::Null))
             }
             (Method::Post, op::CHECK) => {
                 let item: CheckItem = req.json().await?;
                 self.refresh_catalog(&who.env).await?;
-                json_ok(200, &self.check(&who, &item, now)?)
+                let answer = self.check(&who, &item, now)?;
+                self.schedule_credit_alarm().await;
+                json_ok(200, &answer)
+            }
+            (Method::Post, op::CREDIT_GRANTS) => {
+                let body: GrantRequest = req.json().await?;
+                self.refresh_catalog(&who.env).await?;
+                let res = self.add_grant(&who, &body, now)?;
+                self.schedule_credit_alarm().await;
+                Ok(res)
+            }
+            (Method::Get, op::CREDITS) => {
+                self.refresh_catalog(&who.env).await?;
+                self.credits(&who, now)
             }
             (Method::Get, op::HISTORY) => {
                 let query = history_query(&req)?;
@@ -279,8 +303,21 @@ impl CustomerObject {
         }
     }
 
-    fn put_state(&self, who: &CustomerRef, body: &str, now: Timestamp) -> ApiResult<Response> {
+    /// `PUT` of the state. Usage and the credit ledger are kept as stored (sections 6 and
+    /// 7); without `creditGrants` the grants held are kept, with it they are replaced and
+    /// the ledger entries of the grants removed are dropped. `seed` (test clock only):
+    /// the body's `creditUsage` is taken as the ledger, and no pool entry is written.
+    fn put_state(
+        &self,
+        who: &CustomerRef,
+        body: &str,
+        now: Timestamp,
+        seed: bool,
+    ) -> ApiResult<Response> {
         let mut state = CustomerState::from_json(body).map_err(|e| ApiError::from_core(&e))?;
+        let grants_given = serde_json::from_str::<Value>(body)
+            .ok()
+            .is_some_and(|v| v.get("creditGrants").is_some());
         let mut mem = self.mem()?;
         let cat = mem.catalog.clone().ok_or_else(|| {
             ApiError::new(
@@ -295,13 +332,44 @@ impl CustomerObject {
         let counter = existing.as_ref().map_or(0, |s| s.counter) + 1;
         // Usage is kept as stored (SEMANTICS section 6): the next write decides whether
         // a counter carries on under the new subscriptions.
-        state.usage = existing.map(|s| s.state.usage).unwrap_or_default();
+        let (usage, held_grants, ledger) = existing
+            .map(|s| (s.state.usage, s.state.credit_grants, s.state.credit_usage))
+            .unwrap_or_default();
+        state.usage = usage;
+        if !grants_given {
+            state.credit_grants = held_grants;
+        }
+        if !seed {
+            let grants = &state.credit_grants;
+            state.credit_usage = ledger;
+            state.credit_usage.retain(|e| {
+                e.grant_id
+                    .as_ref()
+                    .is_none_or(|g| grants.iter().any(|x| &x.id == g))
+            });
+        }
         let mut prepared_state = state.clone();
         retain_metered_usage(&cat, &mut prepared_state);
         let prepared =
             Prepared::new(cat.1.clone(), prepared_state).map_err(|e| ApiError::from_core(&e))?;
+        let mut evaluator = Evaluator::new(prepared);
+        // Section 7: a subscription that became a pool's winner starts this period's
+        // entry without a carry (a seeded ledger is taken as given).
+        let winners = if seed {
+            None
+        } else {
+            let before = store.credit_winners()?;
+            let (changed, winners) = evaluator.write_credit_period_entries(now, before.as_ref());
+            if changed {
+                state.credit_usage = evaluator.prepared().state().credit_usage.clone();
+            }
+            Some(winners)
+        };
         let written = store.atomically(|w| {
             w.save_state(&state)?;
+            if let Some(winners) = &winners {
+                w.save_credit_winners(winners)?;
+            }
             w.save_counter(counter);
             w.save_ident(&who.env, &who.customer);
             w.save_catalog_seen(cat.0);
@@ -315,7 +383,7 @@ impl CustomerObject {
         let loaded = Loaded {
             catalog_version: cat.0,
             counter,
-            evaluator: Evaluator::new(prepared),
+            evaluator,
         };
         self.push(who, &cat, &loaded, now);
         mem.customer = Some(Slot::Present(loaded));
@@ -354,6 +422,10 @@ impl CustomerObject {
         let Some((cat, l)) = self.loaded(&mut mem)? else {
             return Err(ApiError::customer_not_found(&who.customer));
         };
+        if let Err(e) = catch_up_credits(store, l, now) {
+            mem.customer = None;
+            return Err(e);
+        }
         let outcome = Ledger::new(&mut l.evaluator, store, now).report(&inputs);
         let (answers, changes) = match outcome {
             Ok(x) => x,
@@ -401,6 +473,10 @@ impl CustomerObject {
             input.validate().map_err(|e| ApiError::from_core(&e))?;
             return Ok(Decision::denied(DeniedReason::CustomerNotFound).to_json());
         };
+        if let Err(e) = catch_up_credits(store, l, now) {
+            mem.customer = None;
+            return Err(e);
+        }
         let outcome = Ledger::new(&mut l.evaluator, store, now).consume(&input);
         let (decision, changes) = match outcome {
             Ok(x) => x,
@@ -409,7 +485,8 @@ impl CustomerObject {
         if changes.is_empty() {
             return Ok(decision);
         }
-        let counted = !changes.counters.is_empty();
+        // A consume that counted usage or drew credits changes the snapshot.
+        let counted = !changes.counters.is_empty() || changes.credit_usage.is_some();
         let counter = l.counter + u64::from(counted);
         if let Err(e) = self.write(store, &changes, counter, now) {
             mem.customer = None;
@@ -618,6 +695,162 @@ impl CustomerObject {
         Ok(build_snapshot(who, &cat, l)?.encode())
     }
 
+    /// `POST /v1/credits/grants` for this customer (API section 3): adds a one-off grant
+    /// (`effectiveAt` defaults to `now`, an id is made when absent), 201 with the grant as
+    /// stored, then a new snapshot is pushed. A repeated `idempotencyKey` adds once and
+    /// answers the first answer. Errors: 404 unknown customer, 409 `credit_grant_exists`
+    /// for an id the customer holds, 409 `idempotency_conflict`, 422 `invalid_customer`
+    /// (paths name the request's fields). Nothing is stored on an error.
+    fn add_grant(
+        &self,
+        who: &CustomerRef,
+        req: &GrantRequest,
+        now: Timestamp,
+    ) -> ApiResult<Response> {
+        let store = self.store()?;
+        let mut mem = self.mem()?;
+        let Some((cat, l)) = self.loaded(&mut mem)? else {
+            return Err(ApiError::customer_not_found(&who.customer));
+        };
+        let payload = serde_json::to_value(req).unwrap_or(Value::Null);
+        if let Some(key) = &req.idempotency_key {
+            let remembered = crate::usage::LedgerStore::remembered(store, key)?;
+            if let Some(r) = remembered.filter(|r| r.in_force(now)) {
+                let answer = r
+                    .replay(key, &payload, "")
+                    .map_err(|e| ApiError::from_core_with_status(409, &e))?;
+                return json_ok(201, &answer);
+            }
+        }
+        let state = l.evaluator.prepared().state();
+        let id = req
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("grant-{}-{}", now.as_millis(), l.counter + 1));
+        if state.credit_grants.iter().any(|g| g.id == id) {
+            return Err(ApiError::new(
+                409,
+                "credit_grant_exists",
+                format!(
+                    "customer `{}` already holds a credit grant `{id}`",
+                    who.customer
+                ),
+            ));
+        }
+        let grant = CreditGrant {
+            id,
+            feature_id: req.feature_id.clone(),
+            amount: req.amount,
+            effective_at: req.effective_at.unwrap_or(now),
+            expires_at: req.expires_at,
+            priority: req.priority.unwrap_or(DEFAULT_PRIORITY),
+            category: req.category,
+        };
+        let mut next = state.clone();
+        next.credit_grants.push(grant.clone());
+        let at = next.credit_grants.len() - 1;
+        let prepared = Prepared::new(cat.1.clone(), next).map_err(|e| {
+            // The grant's own fields, named as in the request.
+            let prefix = format!("creditGrants[{at}].");
+            let mut e = e;
+            for v in &mut e.violations {
+                if let Some(rest) = v.path.strip_prefix(&prefix) {
+                    v.path = rest.to_string();
+                }
+            }
+            ApiError::from_core(&e)
+        })?;
+        let answer = serde_json::to_value(&grant).unwrap_or(Value::Null);
+        let counter = l.counter + 1;
+        let mut changes = Changes::default();
+        if let Some(key) = &req.idempotency_key {
+            changes.remembered.push((
+                key.clone(),
+                crate::usage::Remembered {
+                    payload,
+                    answer: answer.clone(),
+                    at: now,
+                },
+            ));
+        }
+        let full = {
+            // The stored state keeps its counters; the prepared one may have dropped some.
+            let mut s = store
+                .load()?
+                .map(|s| s.state)
+                .unwrap_or_else(|| prepared.state().clone());
+            s.credit_grants.push(grant);
+            s
+        };
+        let written = store.atomically(|w| {
+            w.save_state(&full)?;
+            w.save_changes(&changes)?;
+            w.save_counter(counter);
+            Ok(())
+        });
+        if let Err(e) = written {
+            mem.customer = None;
+            return Err(e);
+        }
+        l.evaluator = Evaluator::new(prepared);
+        l.counter = counter;
+        self.push(who, &cat, l, now);
+        json_ok(201, &answer)
+    }
+
+    /// `GET /v1/customers/{id}/credits`: every pool at `now` (see
+    /// [`crate::credits::report`]).
+    fn credits(&self, who: &CustomerRef, now: Timestamp) -> ApiResult<Response> {
+        let mut mem = self.mem()?;
+        let Some((_, l)) = self.loaded(&mut mem)? else {
+            return Err(ApiError::customer_not_found(&who.customer));
+        };
+        let pools = l.evaluator.prepared().credits_report(now);
+        json_ok(200, &json!({ "pools": pools }))
+    }
+
+    /// The credit job of the alarm: the pool entries due at the Worker's clock (section
+    /// 7). Returns when it is next due: the next instant at which some answer of the
+    /// customer changes (`None`: no pools, or nothing ever changes).
+    async fn credit_jobs(&self) -> Option<i64> {
+        let (env, customer) = self.store().ok()?.ident().ok()??;
+        let who = CustomerRef { env, customer };
+        if let Err(e) = self.refresh_catalog(&who.env).await {
+            worker::console_error!("credit alarm of `{}`: {}", who.customer, e.message);
+            return Some(now_ms() + 60_000);
+        }
+        let now = clock::system_now();
+        let store = self.store().ok()?;
+        let mut mem = self.mem().ok()?;
+        let (cat, l) = self.loaded(&mut mem).ok()??;
+        let before = l.counter;
+        if let Err(e) = catch_up_credits(store, l, now) {
+            worker::console_error!("credit alarm of `{}`: {}", who.customer, e.message);
+            mem.customer = None;
+            return Some(now_ms() + 60_000);
+        }
+        if l.counter != before {
+            self.push(&who, &cat, l, now);
+        }
+        next_credit_boundary(l, now)
+    }
+
+    /// Sets the alarm for the next credit boundary of the loaded customer, if any.
+    async fn schedule_credit_alarm(&self) {
+        let next = {
+            let Ok(mut mem) = self.mem() else { return };
+            match &mut mem.customer {
+                Some(Slot::Present(l)) => next_credit_boundary(l, clock::system_now()),
+                _ => None,
+            }
+        };
+        if let Some(at) = next {
+            if let Err(e) = self.alarm_by(at).await {
+                worker::console_error!("credit alarm not set: {}", e.message);
+            }
+        }
+    }
+
     /// Pushes a fresh snapshot to live clients, if any (after every change).
     fn push(&self, who: &CustomerRef, cat: &Cat, l: &Loaded, now: Timestamp) {
         if !live::has_clients(&self.state) {
@@ -644,7 +877,7 @@ impl CustomerObject {
         let ms = now.as_millis();
         let purge = (ms - self.last_purge_ms.get()).abs() >= PURGE_EVERY_MS;
         store.atomically(|w| {
-            w.save_changes(changes);
+            w.save_changes(changes)?;
             w.save_counter(counter);
             if purge {
                 w.purge(now);
@@ -656,6 +889,34 @@ impl CustomerObject {
         }
         Ok(())
     }
+}
+
+/// Section 7: writes the pool entries due at `now` (a period start of a pool's winning
+/// subscription, a subscription that became a pool's winner) and records the winners, in
+/// their own transaction, before a write that may draw. Nothing is written when nothing
+/// is due. On a storage error the caller drops the loaded customer.
+fn catch_up_credits(store: &Store, l: &mut Loaded, now: Timestamp) -> ApiResult<()> {
+    if l.evaluator.prepared().features().pools().is_empty() {
+        return Ok(());
+    }
+    let before = store.credit_winners()?;
+    let (changed, winners) = l
+        .evaluator
+        .write_credit_period_entries(now, before.as_ref());
+    if !changed && before.as_ref() == Some(&winners) {
+        return Ok(());
+    }
+    let counter = l.counter + u64::from(changed);
+    let ledger = &l.evaluator.prepared().state().credit_usage;
+    store.atomically(|w| {
+        if changed {
+            w.save_credit_usage(ledger)?;
+            w.save_counter(counter);
+        }
+        w.save_credit_winners(&winners)
+    })?;
+    l.counter = counter;
+    Ok(())
 }
 
 /// A ledger rejection as its API error (422 `invalid_usage`, 409 `idempotency_conflict`);
@@ -675,6 +936,20 @@ fn ledger_error(e: LedgerError<ApiError>, mem: &mut Memory) -> ApiError {
             e
         }
     }
+}
+
+/// When the credit job is next due for `l` (Unix ms): the end of its resolution at `now`,
+/// which counts every credit period boundary and grant boundary (section 7). `None` when
+/// the catalog has no pools or no subscription could ever win one.
+fn next_credit_boundary(l: &mut Loaded, now: Timestamp) -> Option<i64> {
+    let prepared = l.evaluator.prepared();
+    if prepared.features().pools().is_empty() || prepared.state().subscriptions.is_empty() {
+        return None;
+    }
+    l.evaluator
+        .resolution(now)
+        .valid_until()
+        .map(|t| t.as_millis())
 }
 
 /// The feature and requested usage of a check without consume.

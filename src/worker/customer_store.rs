@@ -27,6 +27,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::{SqlStorage, SqlStorageValue, State, Storage};
 
 use super::errors::{ApiError, ApiResult};
+use crate::credits::draw::Winners;
+use crate::credits::CreditUsage;
 use crate::customer::Usage;
 use crate::usage::{
     Changes, HistoryKey, HistoryRow, LedgerStore, Remembered, HISTORY_RETENTION_MS,
@@ -231,8 +233,36 @@ impl Store {
                 period_start: r.period_start.and_then(instant),
             })
             .collect();
+        // The credit ledger is kept apart from the state, like the counters (section 7).
+        if let Some(json) = self.meta("credit_usage")? {
+            state.credit_usage = serde_json::from_str(&json).map_err(|e| {
+                ApiError::internal(format!("stored credit ledger does not parse: {e}"))
+            })?;
+        }
         let counter = self.counter()?;
         Ok(Some(Stored { state, counter }))
+    }
+
+    /// The environment and customer this object holds (`None` before the first `PUT`).
+    pub fn ident(&self) -> ApiResult<Option<(String, String)>> {
+        if !self.has_tables() {
+            return Ok(None);
+        }
+        Ok(self.meta("env")?.zip(self.meta("customer")?))
+    }
+
+    /// The winning subscription of each credit pool as last recorded (`None`: never).
+    pub fn credit_winners(&self) -> ApiResult<Option<Winners>> {
+        if !self.has_tables() {
+            return Ok(None);
+        }
+        self.meta("credit_winners")?
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|e| {
+                    ApiError::internal(format!("stored credit winners do not parse: {e}"))
+                })
+            })
+            .transpose()
     }
 
     /// The change counter (0 before the first change).
@@ -342,15 +372,33 @@ impl Writer {
         );
     }
 
-    /// Stores the state (its `usage` is not: counters live in their own table).
+    /// Stores the state and its credit ledger (its `usage` is not: counters live in
+    /// their own table).
     pub fn save_state(&self, state: &CustomerState) -> ApiResult<()> {
         let without_usage = CustomerState {
             usage: Vec::new(),
+            credit_usage: Vec::new(),
             ..state.clone()
         };
         let json = serde_json::to_string(&without_usage)
             .map_err(|e| ApiError::internal(format!("state does not serialize: {e}")))?;
         self.set_meta("state", json);
+        self.save_credit_usage(&state.credit_usage)
+    }
+
+    /// Stores the credit ledger (`creditUsage`), apart from the state.
+    pub fn save_credit_usage(&self, ledger: &[CreditUsage]) -> ApiResult<()> {
+        let json = serde_json::to_string(ledger)
+            .map_err(|e| ApiError::internal(format!("credit ledger does not serialize: {e}")))?;
+        self.set_meta("credit_usage", json);
+        Ok(())
+    }
+
+    /// Records the winning subscription of each credit pool.
+    pub fn save_credit_winners(&self, winners: &Winners) -> ApiResult<()> {
+        let json = serde_json::to_string(winners)
+            .map_err(|e| ApiError::internal(format!("credit winners do not serialize: {e}")))?;
+        self.set_meta("credit_winners", json);
         Ok(())
     }
 
@@ -394,8 +442,12 @@ impl Writer {
         );
     }
 
-    /// Stores what a ledger write changed: counters, history totals, claimed keys.
-    pub fn save_changes(&self, changes: &Changes) {
+    /// Stores what a ledger write changed: counters, history totals, claimed keys, the
+    /// credit ledger.
+    pub fn save_changes(&self, changes: &Changes) -> ApiResult<()> {
+        if let Some(ledger) = &changes.credit_usage {
+            self.save_credit_usage(ledger)?;
+        }
         for u in &changes.counters {
             let period = u.period_start.map_or(SqlStorageValue::Null, ms);
             self.exec(
@@ -429,6 +481,7 @@ impl Writer {
                 ],
             );
         }
+        Ok(())
     }
 }
 

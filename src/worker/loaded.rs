@@ -24,8 +24,8 @@ pub struct Loaded {
     pub evaluator: Evaluator,
 }
 
-/// Validates `state` against the catalog, keeping only usage of features that are
-/// metered in it (counters of removed features stay stored but do not count).
+/// Validates `state` against the catalog, keeping only what still fits it (see
+/// [`retain_metered_usage`]).
 pub fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
     retain_metered_usage(cat, &mut state);
     Prepared::new(cat.1.clone(), state).map_err(|e| {
@@ -39,13 +39,26 @@ pub fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
     })
 }
 
-/// Drops usage of features that are not metered in the catalog (they stay stored).
+/// Drops, for preparation, what the catalog no longer gives a meaning to (it all stays
+/// stored): usage of features that are not metered in it, and credit grants and ledger
+/// entries of features that are not credit pools in it (SEMANTICS section 7), with the
+/// one-off entries of the grants so dropped.
 pub fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
-    state.usage.retain(|u| {
-        cat.1
-            .feature(&u.feature_id)
-            .is_some_and(|f| f.feature_type == FeatureType::Metered)
-    });
+    let is = |id: &str, t: FeatureType| cat.1.feature(id).is_some_and(|f| f.feature_type == t);
+    state
+        .usage
+        .retain(|u| is(&u.feature_id, FeatureType::Metered));
+    state
+        .credit_grants
+        .retain(|g| is(&g.feature_id, FeatureType::Credit));
+    let grants = &state.credit_grants;
+    state
+        .credit_usage
+        .retain(|e| match (&e.grant_id, &e.feature_id) {
+            (Some(g), _) => grants.iter().any(|x| &x.id == g),
+            (None, Some(f)) => is(f, FeatureType::Credit),
+            (None, None) => false,
+        });
 }
 
 /// The snapshot of the loaded customer, issued now (the Worker's clock).

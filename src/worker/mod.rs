@@ -99,6 +99,7 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         auth: AuthConfig::from_env(env),
         now_ms: worker::Date::now().as_millis(),
         test_now: clock::test_now(env, req, clock::TEST_NOW_HEADER)?,
+        test_clock: clock::test_clock_enabled(env),
     };
     let method = req.method();
     match (segments.as_slice(), method) {
@@ -109,7 +110,10 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         (["v1", "catalog"], _) => Err(method_not_allowed("GET, PUT")),
         (["v1", "usage"], Method::Post) => routes::usage(&ctx, req).await,
         (["v1", "check"], Method::Post) => routes::check(&ctx, req).await,
-        (["v1", "usage" | "check"], _) => Err(method_not_allowed("POST")),
+        (["v1", "credits", "grants"], Method::Post) => routes::post_credit_grant(&ctx, req).await,
+        (["v1", "usage" | "check"] | ["v1", "credits", "grants"], _) => {
+            Err(method_not_allowed("POST"))
+        }
         (["v1", "customers"], Method::Get) => routes::list_customers(&ctx, req).await,
         (["v1", "customers"], _) => Err(method_not_allowed("GET")),
         (["v1", "customers", id, rest @ ..], m) => {
@@ -122,8 +126,9 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
                 (["snapshot"], Method::Get) => routes::snapshot(&ctx, req, &id).await,
                 (["live"], Method::Get) => routes::live(&ctx, req, &id).await,
                 (["usage"], Method::Get) => routes::history(&ctx, req, &id).await,
+                (["credits"], Method::Get) => routes::credits(&ctx, req, &id).await,
                 (["tokens"], _) => Err(method_not_allowed("POST")),
-                (["snapshot" | "live" | "usage"], _) => Err(method_not_allowed("GET")),
+                (["snapshot" | "live" | "usage" | "credits"], _) => Err(method_not_allowed("GET")),
                 _ => Err(not_found()),
             }
         }

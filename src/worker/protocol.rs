@@ -38,6 +38,46 @@ pub mod op {
     pub const LIVE: &str = "/live";
     /// `POST`: the environment's catalog changed; push to live clients.
     pub const CATALOG_CHANGED: &str = "/catalog-changed";
+    /// `POST` a [`super::GrantRequest`]: adds a one-off credit grant (201, the grant).
+    pub const CREDIT_GRANTS: &str = "/credit-grants";
+    /// `GET` the credit pools `{pools}` at now.
+    pub const CREDITS: &str = "/credits";
+}
+
+/// On [`op::STATE`] `PUT`, with the test clock on only: the body's `creditUsage` is the
+/// ledger to store (the shared vectors seed ledgers this way; see [`super::clock`]).
+pub const H_SEED_LEDGER: &str = "x-ee-seed-ledger";
+
+/// A one-off credit grant to add (`POST /v1/credits/grants` without `customerId`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GrantRequest {
+    /// The credit pool.
+    pub feature_id: String,
+    /// Credits (non-negative, at most 6 decimals).
+    #[serde(with = "crate::credits::amount::json")]
+    pub amount: crate::credits::Credits,
+    /// `paid` or `promotional`.
+    pub category: crate::credits::GrantCategory,
+    /// Default: now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_at: Option<crate::Timestamp>,
+    /// Default: never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<crate::Timestamp>,
+    /// Default 10.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::number::whole_u32_opt"
+    )]
+    pub priority: Option<u32>,
+    /// Default: made from the instant and the change counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// A retry with the same key adds once and answers the first answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// A batch of one customer's usage reports, as the object receives it.

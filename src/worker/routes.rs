@@ -8,6 +8,7 @@ use worker::{Env, Headers, Method, Request, Response};
 
 use super::auth::{AuthConfig, Caller};
 use super::body::{self, invalid_request};
+use super::clock;
 use super::environment_protocol::{self, op as env_op};
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::pct_encode;
@@ -32,6 +33,8 @@ pub struct Ctx<'a> {
     pub now_ms: u64,
     /// The test clock's `now` for this request (`TEST_CLOCK="true"` and `x-test-now`).
     pub test_now: Option<Timestamp>,
+    /// Whether the test clock is on (`TEST_CLOCK="true"`).
+    pub test_clock: bool,
 }
 
 impl Ctx<'_> {
@@ -140,6 +143,15 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
             "`usage` is not accepted here: report usage with POST /v1/usage".into(),
         ));
     }
+    // The credit ledger is written by consumes, reports and grants only; with the test
+    // clock on, `x-test-seed-ledger` lets a test seed it (the shared vectors' ledgers).
+    let seed = ctx.test_clock && req.headers().get(clock::TEST_SEED_LEDGER_HEADER)?.is_some();
+    if map.contains_key("creditUsage") && !seed {
+        return Err(invalid(
+            "creditUsage",
+            "`creditUsage` is not accepted here: credits are drawn by POST /v1/check and POST /v1/usage".into(),
+        ));
+    }
     match map.get("id") {
         None => {
             map.insert("id".into(), id.into());
@@ -156,8 +168,16 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
         env,
         customer: id.to_string(),
     };
+    let seed_header = [(protocol::H_SEED_LEDGER, "1".to_string())];
+    let headers: &[(&str, String)] = if seed { &seed_header } else { &[] };
     let res = ctx
-        .call(&who, Method::Put, op::STATE, Some(value.to_string()), &[])
+        .call(
+            &who,
+            Method::Put,
+            op::STATE,
+            Some(value.to_string()),
+            headers,
+        )
         .await?;
     if matches!(res.status_code(), 200 | 201) {
         // The customer is stored: a failed registration is logged and repaired by the
@@ -492,6 +512,51 @@ pub async fn history(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Respon
         format!("{}?{}", op::HISTORY, query.join("&"))
     };
     ctx.call(&who, Method::Get, &path, None, &[]).await
+}
+
+/// `POST /v1/credits/grants`: `{ customerId, featureId, amount, category, effectiveAt?,
+/// expiresAt?, priority?, id?, idempotencyKey? }` -> 201 with the one-off grant as stored
+/// (SEMANTICS section 7). Errors: 422 `invalid_customer` (the path names the field), 404
+/// `customer_not_found`, 409 `credit_grant_exists` or `idempotency_conflict`.
+pub async fn post_credit_grant(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
+    let env = ctx.server(req)?;
+    let text = body::read_text(req).await?;
+    body::check_syntax(&text)?;
+    let mut value: Value = serde_json::from_str(&text)
+        .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?;
+    let invalid = |path: &str, message: &str| {
+        ApiError::new(422, "invalid_customer", message.to_string())
+            .with_details(json!([{ "path": path, "message": message }]))
+    };
+    let Value::Object(map) = &mut value else {
+        return Err(invalid("", "a credit grant must be a JSON object"));
+    };
+    let customer = match map.remove("customerId") {
+        Some(Value::String(id)) if ident::customer_id(&id).is_ok() => id,
+        _ => {
+            return Err(invalid(
+                "customerId",
+                "customerId must be a customer id (1 to 256 bytes)",
+            ))
+        }
+    };
+    let grant: protocol::GrantRequest =
+        crate::json::from_json(&value.to_string(), ErrorCode::InvalidCustomer)
+            .map_err(|e| ApiError::from_core(&e))?;
+    let who = CustomerRef { env, customer };
+    let body = serde_json::to_string(&grant).map_err(|e| ApiError::internal(e.to_string()))?;
+    ctx.call(&who, Method::Post, op::CREDIT_GRANTS, Some(body), &[])
+        .await
+}
+
+/// `GET /v1/customers/{id}/credits`: `{ pools: [{ creditId, balance, uncovered,
+/// nextExpiry?, grants }] }` at now (SEMANTICS section 7), server key.
+pub async fn credits(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response> {
+    let who = CustomerRef {
+        env: ctx.server(req)?,
+        customer: id.to_string(),
+    };
+    ctx.call(&who, Method::Get, op::CREDITS, None, &[]).await
 }
 
 /// `GET /v1/customers/{id}/snapshot`: server key or that customer's token.
