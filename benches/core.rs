@@ -1,7 +1,9 @@
-//! Core benchmarks (`cargo bench --bench core`): one check on a prepared snapshot,
-//! building a snapshot for a 50-feature catalog, decoding + preparing it, and its size.
-//! Fixtures: `benches/fixtures/catalog-50.json` and `customer-50.json` (a customer on a
-//! three-level plan that grants all 50 features, with add-ons, promotions and usage).
+//! Core benchmarks (`cargo bench --bench core`): one check on a prepared snapshot (boolean,
+//! metered, credit pool, priced feature), building a snapshot for a 50-feature catalog,
+//! decoding + preparing it, and its size. Fixtures: `benches/fixtures/catalog-50.json` and
+//! `customer-50.json` (a customer on a three-level plan that grants all 50 features, with
+//! add-ons, promotions and usage; plus a credit pool with a monthly plan grant and
+//! rollover, two one-off grants and a ledger, and a feature priced in it).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 // criterion is a native-only dev-dependency: for wasm32 (`cargo clippy --all-targets
@@ -76,6 +78,30 @@ mod native {
         c.bench_function("check/metered on a prepared snapshot", |b| {
             b.iter(|| black_box(eval.check(black_box(t), black_box(&metered)).has_access))
         });
+        // Credits (SEMANTICS section 7): a pool with a plan grant (rollover) and two
+        // one-off grants, and a feature priced in it.
+        let credit = Check {
+            feature_id: "ai-credits",
+            kind: CheckKind::Credit,
+            requested_usage: 10.0,
+            fallback: None,
+        };
+        let priced = Check {
+            feature_id: "image-gen",
+            kind: CheckKind::Metered,
+            requested_usage: 3.0,
+            fallback: None,
+        };
+        assert!(eval.check(t, &credit).has_access);
+        assert!(eval.check(t, &priced).has_access);
+        c.bench_function(
+            "check/credit (pool, grants and draws) on a prepared snapshot",
+            |b| b.iter(|| black_box(eval.check(black_box(t), black_box(&credit)).has_access)),
+        );
+        c.bench_function(
+            "check/metered of a priced feature on a prepared snapshot",
+            |b| b.iter(|| black_box(eval.check(black_box(t), black_box(&priced)).has_access)),
+        );
         c.bench_function("check/boolean on a prepared snapshot", |b| {
             b.iter(|| black_box(eval.check(black_box(t), black_box(&boolean)).has_access))
         });

@@ -16,6 +16,8 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 export const DEV_KEY = "sk_dev_local";
 /** How long the demo trial has left right after seeding. */
 export const TRIAL_MINUTES = 10;
+/** How long the credit customer's paid top-up has left right after seeding. */
+export const TOP_UP_MINUTES = 15;
 
 /** Usage given to a demo customer when it is created, so the bars start part full. */
 export const STARTING_USAGE = {
@@ -23,20 +25,30 @@ export const STARTING_USAGE = {
   "demo-pro": [["api-calls", 41_250], ["ai-tokens", 12_400], ["exports", 7], ["seats", 9, "set"], ["reports", 4], ["dashboards", 3, "set"]],
   "demo-enterprise": [["api-calls", 212_000], ["ai-tokens", 1_800_000], ["seats", 140, "set"]],
   "demo-trial": [["api-calls", 1_200], ["ai-tokens", 4_100], ["seats", 4, "set"]],
+  // 20 images at 5 credits: drawn in burn order, the welcome grant (priority 5) first.
+  "demo-credits": [["image-gen", 20]],
 };
 
 export function demoCatalog() {
   return JSON.parse(readFileSync(`${root}www/demo/catalog.json`, "utf8"));
 }
 
-/** The demo customers, the trial's placeholders filled in relative to `now`. */
+/**
+ * The demo customers, the placeholders filled in relative to `now`: the trial's dates,
+ * and the credit customer's subscription start (40 days ago, so it is in its second
+ * monthly period) and its paid top-up, which expires TOP_UP_MINUTES after the seeding
+ * and gets a new id on every start (a new grant, not the spent one).
+ */
 export function demoCustomers(now = new Date()) {
   const start = new Date(now.getTime() - 14 * 86_400_000);
   const end = new Date(now.getTime() + TRIAL_MINUTES * 60_000);
   const iso = (d) => `${d.toISOString().slice(0, 19)}Z`;
   const text = readFileSync(`${root}www/demo/customers.json`, "utf8")
     .replaceAll("__TRIAL_START__", iso(start))
-    .replaceAll("__TRIAL_END__", iso(end));
+    .replaceAll("__TRIAL_END__", iso(end))
+    .replaceAll("__CREDIT_START__", iso(new Date(now.getTime() - 40 * 86_400_000)))
+    .replaceAll("__TOP_UP_END__", iso(new Date(now.getTime() + TOP_UP_MINUTES * 60_000)))
+    .replaceAll("__TOP_UP_ID__", `top-up-${now.getTime()}`);
   return JSON.parse(text);
 }
 
@@ -85,7 +97,9 @@ export async function seedDemo(url, { key = DEV_KEY, now = new Date(), log = () 
     const path = `/v1/customers/${encodeURIComponent(id)}`;
     const existing = await call("GET", path);
     const isTrial = customer.subscriptions.some((s) => s.status === "inTrial");
-    if (existing.status === 200 && !isTrial) {
+    // Customers with instants relative to the seeding are PUT again on every start.
+    const refresh = isTrial || (customer.creditGrants ?? []).some((g) => g.expiresAt);
+    if (existing.status === 200 && !refresh) {
       done.customers[id] = "kept";
       continue;
     }
@@ -103,7 +117,8 @@ export async function seedDemo(url, { key = DEV_KEY, now = new Date(), log = () 
     } else {
       done.customers[id] = "replaced";
     }
-    log(`customer ${id} ${done.customers[id]}${isTrial ? ` (trial ends in ${TRIAL_MINUTES} minutes)` : ""}`);
+    const when = isTrial ? ` (trial ends in ${TRIAL_MINUTES} minutes)` : refresh ? ` (top-up expires in ${TOP_UP_MINUTES} minutes)` : "";
+    log(`customer ${id} ${done.customers[id]}${when}`);
   }
   return done;
 }

@@ -11,8 +11,8 @@ fn demo_catalog_and_customers_are_valid() {
     let customers: Vec<serde_json::Value> =
         serde_json::from_str(include_str!("../www/demo/customers.json")).unwrap();
     assert!(
-        customers.len() >= 4,
-        "free, pro with add-ons, enterprise, trial"
+        customers.len() >= 5,
+        "free, pro with add-ons, enterprise, trial, credits"
     );
     let now = Timestamp::parse("2026-11-26T12:00:00Z").unwrap();
     for c in customers {
@@ -20,7 +20,10 @@ fn demo_catalog_and_customers_are_valid() {
         let text = c
             .to_string()
             .replace("__TRIAL_START__", "2026-11-12T12:00:00Z")
-            .replace("__TRIAL_END__", "2026-11-26T12:05:00Z");
+            .replace("__TRIAL_END__", "2026-11-26T12:05:00Z")
+            .replace("__CREDIT_START__", "2026-10-17T12:00:00Z")
+            .replace("__TOP_UP_END__", "2026-11-26T12:15:00Z")
+            .replace("__TOP_UP_ID__", "top-up-1");
         let state = CustomerState::from_json(&text).unwrap();
         let opts = BuildOptions {
             environment: "development",

@@ -12,10 +12,12 @@ const DESCRIPTIONS = {
   "demo-pro": ["Pro + add-ons", "Two products, three add-ons and a promotion"],
   "demo-enterprise": ["Enterprise", "Unlimited tokens and seats, a soft API limit"],
   "demo-trial": ["Trial ending", "Pro in trial, ending minutes after the server started"],
+  "demo-credits": ["Credits", "A monthly credit grant with rollover, a top-up expiring soon"],
 };
 const PERIODS = { hour: "hourly", day: "daily", week: "weekly", month: "monthly", year: "yearly" };
 const TYPE_GROUPS = [
-  ["metered", "Usage", "Metered features: a limit per period, or a level such as seats"],
+  ["credit", "Credits", "Prepaid pools: grants burn in order (priority, then earliest expiry); a grant's remainder goes at its expiry"],
+  ["metered", "Usage", "Metered features: a limit per period, a level such as seats, or a price in credits"],
   ["numeric", "Limits", "Configuration values"],
   ["boolean", "Features", "On or off"],
 ];
@@ -216,7 +218,8 @@ function buildRows() {
       li.dataset.type = f.type;
       $(".name", li).textContent = featureName(f);
       const chips = $(".chips", li);
-      chips.append(el("span", { class: "chip", text: f.type === "metered" ? (f.meter === "fluctuating" ? "level" : "metered") : f.type }));
+      const kind = f.type === "metered" ? (f.creditCost ? "credits" : f.meter === "fluctuating" ? "level" : "metered") : f.type === "credit" ? "pool" : f.type;
+      chips.append(el("span", { class: "chip", text: kind }));
       const row = {
         li,
         feature: f,
@@ -234,7 +237,12 @@ function buildRows() {
         softChip: null,
         step: 1,
         periodEnd: null,
+        grants: null,
       };
+      if (f.type === "credit") {
+        row.grants = el("ol", { class: "grants", "aria-label": `Grants of ${featureName(f)}, in burn order` });
+        row.meter.after(row.grants);
+      }
       row.progress.id = `bar-${f.id}`;
       row.progress.setAttribute("aria-label", `${featureName(f)} used`);
       row.small.addEventListener("click", () => consume(row, 1));
@@ -261,7 +269,51 @@ function check(featureId, requestedUsage = 0) {
   if (!live || !f) return null;
   if (f.type === "boolean") return live.getBooleanEntitlement({ featureId });
   if (f.type === "numeric") return live.getNumericEntitlement({ featureId });
+  if (f.type === "credit") return live.getCreditEntitlement({ featureId, options: { requestedUsage } });
   return live.getMeteredEntitlement({ featureId, options: { requestedUsage } });
+}
+
+/** A credit pool's row: balance, grants in burn order, the countdown to the next expiry. */
+function renderPool(row, r, now) {
+  const f = row.feature;
+  row.meter.hidden = !r.hasAccess;
+  row.actions.hidden = !r.hasAccess;
+  row.grants.hidden = !r.hasAccess;
+  if (!r.hasAccess && r.accessDeniedReason !== "InsufficientCredits") {
+    row.value.textContent = "Not included";
+    return;
+  }
+  const total = (r.grants ?? []).reduce((sum, g) => sum + g.amount, 0);
+  row.value.textContent = `${fmt.format(r.balance)} ${unitsOf(f, r.balance)} left`;
+  row.progress.max = Math.max(total, 1);
+  row.progress.value = Math.min(r.balance, row.progress.max);
+  row.progress.setAttribute("aria-valuetext", `${fmt.format(r.balance)} of ${fmt.format(total)} left`);
+  row.usage.textContent = `${fmt.format(r.balance)} / ${fmt.format(total)} ${unitsOf(f, total)}`;
+  row.li.dataset.balance = String(r.balance);
+  row.li.classList.toggle("near", r.balance <= total * 0.2);
+  if (r.nextExpiry) {
+    row.reset.dataset.nextExpiry = r.nextExpiry.toISOString();
+    row.reset.textContent = `Next expiry in ${duration(r.nextExpiry.getTime() - now)}`;
+    row.reset.title = `At ${dateFmt.format(r.nextExpiry)} the grant's remainder is gone, decided in this tab`;
+  } else {
+    delete row.reset.dataset.nextExpiry;
+    row.reset.textContent = "Nothing left expires";
+    row.reset.removeAttribute("title");
+  }
+  const items = (r.grants ?? []).map((g) => {
+    const name = g.source === "plan" ? "Plan grant" : g.id;
+    const tags = [g.source === "plan" ? "plan" : g.category, `priority ${g.priority}`];
+    const until = g.expiresAt ? ` · ${g.source === "plan" ? "refills" : "expires"} in ${duration(g.expiresAt.getTime() - now)}` : " · never expires";
+    return el("li", { class: "grant", "data-grant-id": g.id, "data-remaining": String(g.remaining) },
+      el("span", { class: "grant-name", text: name }),
+      el("span", { class: "muted small", text: ` ${fmt.format(g.remaining)} / ${fmt.format(g.amount)} (${tags.join(", ")})${until}` }));
+  });
+  row.grants.replaceChildren(...items);
+  row.step = 100;
+  row.small.textContent = "Spend 10";
+  row.big.textContent = "Spend 100";
+  row.small.setAttribute("aria-label", `Spend 10 ${unitsOf(f, 10)}`);
+  row.big.setAttribute("aria-label", `Spend 100 ${unitsOf(f, 100)}`);
 }
 
 function renderRow(row, now) {
@@ -277,13 +329,26 @@ function renderRow(row, now) {
   } else {
     delete row.li.dataset.reason;
   }
-  const metered = f.type === "metered" && r.hasAccess;
+  if (f.type === "credit") {
+    renderPool(row, r, now);
+    return;
+  }
+  const metered = f.type === "metered" && r.hasAccess && r.creditId === undefined;
   row.meter.hidden = !metered;
   row.actions.hidden = !(f.type === "metered" && f.meter !== "fluctuating" && r.hasAccess);
   if (f.type === "boolean") {
     row.value.textContent = r.hasAccess ? "Included" : "Not included";
   } else if (f.type === "numeric") {
     row.value.textContent = !r.hasAccess ? "Not included" : r.isUnlimited ? "Unlimited" : `${fmt.format(r.value)} ${unitsOf(f, r.value)}`;
+  } else if (r.creditId !== undefined) {
+    // Priced in credits: credits replace the limit; its usage is counted for reporting.
+    const per = f.creditCost?.perUnit ?? 0;
+    row.actions.hidden = !(r.hasAccess || r.accessDeniedReason === "InsufficientCredits");
+    row.value.textContent = `${fmt.format(per)} credits per ${f.units ?? "unit"} · ${fmt.format(r.balance)} credits left`;
+    row.li.dataset.usage = String(r.currentUsage ?? 0);
+    row.step = 10;
+    row.small.textContent = "Use 1";
+    row.big.textContent = "Use 10";
   } else if (!r.hasAccess) {
     row.value.textContent = "Not included";
   } else {
@@ -371,6 +436,10 @@ async function consume(row, amount) {
       log(`Offline: ${fmt.format(amount)} ${units} of ${featureName(f)} denied locally`, "denied");
       return;
     }
+    if (f.type === "credit") {
+      note(row, "Spending credits takes the server's atomic draw: reconnect to spend.", "denied");
+      return;
+    }
     state.live.recordUsage(f.id, amount);
     note(row, `Offline: recorded ${fmt.format(amount)} ${units} locally (recordUsage). The server has not seen it; the next snapshot replaces it.`, "local");
     log(`Offline: ${fmt.format(amount)} ${units} of ${featureName(f)} recorded locally`, "local");
@@ -385,7 +454,9 @@ async function consume(row, amount) {
     // The answer is logged, but the bar waits for the pushed snapshot.
     if (d.hasAccess) {
       note(row, `Server allowed ${fmt.format(amount)} ${units}; waiting for the push…`, "allowed");
-      log(`Server: consumed ${fmt.format(amount)} ${units} of ${featureName(f)} (was ${fmt.format(d.currentUsage ?? 0)})`, "allowed");
+      const drawn = d.draws ? `, drawn from ${d.draws.map((x) => `${x.grantId} (${fmt.format(x.amount)})`).join(", ")}` : "";
+      const was = d.balance !== undefined ? `balance was ${fmt.format(d.balance)}` : `was ${fmt.format(d.currentUsage ?? 0)}`;
+      log(`Server: consumed ${fmt.format(amount)} ${units} of ${featureName(f)} (${was}${drawn})`, "allowed");
       setTimeout(() => {
         if (row.note.dataset.kind === "allowed" && state.live?.snapshotInfo?.version === before) {
           note(row, "Allowed by the server; no push yet (the connection may be down).", "allowed");
@@ -418,7 +489,9 @@ function ask(event) {
   const f = state.rows.get(featureId).feature;
   const where = offline() ? "offline, from the snapshot held" : "locally, from the live snapshot";
   let text;
-  if (r.hasAccess) {
+  if (r.hasAccess && r.creditId !== undefined) {
+    text = `Allowed: costs ${fmt.format(r.cost)} of ${fmt.format(r.balance)} credits${r.draws ? `, drawn from ${r.draws.map((x) => x.grantId).join(", ") || "nothing"}` : ""}.`;
+  } else if (r.hasAccess) {
     if (f.type === "metered") {
       text = r.isUnlimited
         ? `Allowed: unlimited (${fmt.format(r.currentUsage ?? 0)} used).`

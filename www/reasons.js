@@ -23,6 +23,11 @@ export function denialSentence(result) {
       const asked = result.requestedUsage ?? 0;
       return `That would go over the limit: ${fmt.format(asked)} ${units} requested, but only ${fmt.format(left)} of ${fmt.format(limit)} left this period.`;
     }
+    case "InsufficientCredits": {
+      const cost = result.cost ?? 0;
+      const balance = result.balance ?? 0;
+      return `Not enough credits: this costs ${fmt.format(cost)} credits and ${fmt.format(balance)} are left.`;
+    }
     case "Unknown":
     default:
       return "Denied for a reason the engine could not name.";

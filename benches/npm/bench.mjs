@@ -1,5 +1,5 @@
 // Node benchmark of the npm package (pkg/): one getMeteredEntitlement on a loaded
-// 50-feature snapshot (and a boolean and a numeric check), and one applySnapshot of that
+// 50-feature snapshot (and a boolean, a numeric and the two credit checks), and one applySnapshot of that
 // snapshot; and, in the same run, the peer SDK's local metered check on the same 50
 // entitlements (benches/npm/peer.mjs). Prints ns/op and the ratio.
 import { readFileSync } from "node:fs";
@@ -69,6 +69,37 @@ bench("getBooleanEntitlement", 2_000_000, (i) => {
 });
 bench("getNumericEntitlement", 2_000_000, () => {
   sink += client.getNumericEntitlement({ featureId: "feature-6" }).value;
+});
+// Credits (SEMANTICS section 7): a pool with a monthly plan grant with rollover and two
+// one-off grants, and a feature priced in it, on their own small snapshot.
+const creditCatalog = {
+  features: [
+    { id: "ai-credits", type: "credit", units: "credit", unitsPlural: "credits" },
+    { id: "image-gen", type: "metered", meter: "incremental", units: "image", creditCost: { creditId: "ai-credits", perUnit: 5 } },
+  ],
+  plans: [{ id: "pro", entitlements: [{ featureId: "ai-credits", amount: 1000, resetPeriod: "month", rollover: { maxAmount: 500 } }] }],
+};
+const creditCustomer = {
+  id: "acme",
+  subscriptions: [{ id: "s1", planId: "pro", status: "active", startDate: "2026-01-31T10:00:00Z" }],
+  creditGrants: [
+    { id: "welcome", featureId: "ai-credits", amount: 50, effectiveAt: "2026-02-01T00:00:00Z", priority: 5, category: "promotional" },
+    { id: "top-up", featureId: "ai-credits", amount: 2000, effectiveAt: "2026-02-01T00:00:00Z", expiresAt: "2026-06-01T00:00:00Z", category: "paid" },
+  ],
+  creditUsage: [
+    { grantId: "welcome", used: 20 },
+    { featureId: "ai-credits", subscriptionId: "s1", periodStart: "2026-01-31T10:00:00Z", used: 700 },
+  ],
+};
+const credits = new EntitlementsClient({ now: () => now });
+credits.applySnapshot(buildSnapshot(creditCatalog, creditCustomer, { environment: "production", version: 1, now }));
+const creditCheck = credits.getCreditEntitlement({ featureId: "ai-credits", options: { requestedUsage: 100 } });
+if (!creditCheck.hasAccess || creditCheck.grants.length !== 3) throw new Error(`unexpected credit answer ${JSON.stringify(creditCheck)}`);
+bench("getCreditEntitlement (pool of 3 grants, with grants and draws)", 200_000, () => {
+  sink += credits.getCreditEntitlement({ featureId: "ai-credits", options: { requestedUsage: 100 } }).balance;
+});
+bench("getMeteredEntitlement of a feature priced in credits", 2_000_000, () => {
+  sink += credits.getMeteredEntitlement({ featureId: "image-gen", options: { requestedUsage: 3 } }).balance;
 });
 const versions = new EntitlementsClient();
 const snapshots = [1, 2].map((v) => buildSnapshot(catalog, customer, { environment: "production", version: v, now }));

@@ -117,6 +117,32 @@ test("demo page: rows, bars, a consume seen through the push, offline evaluation
   await page.waitForFunction(() => document.querySelector('[data-feature-id="sso"]').dataset.access === "denied");
   assert.match(await row(page, "sso").locator(".reason").innerText(), /None of this customer's plans/);
 
+  // The credit customer: a balance, its grants in burn order (the welcome grant of
+  // priority 5 first, then the top-up that expires first, then the plan grant), the
+  // countdown to the next expiry, and spending through the server's atomic draw.
+  await page.locator('label[data-customer-id="demo-credits"]').click();
+  await page.waitForSelector('[data-plan-id="creator"]');
+  await page.waitForFunction(() => document.body.dataset.connection === "live", null, { timeout: 15_000 });
+  await page.waitForSelector('[data-feature-id="ai-credits"] .grant');
+  const pool = row(page, "ai-credits");
+  const grantIds = await pool.locator(".grant").evaluateAll((els) => els.map((e) => e.dataset.grantId));
+  assert.equal(grantIds.length, 3, JSON.stringify(grantIds));
+  assert.equal(grantIds[0], "welcome");
+  assert.match(grantIds[1], /^top-up-/);
+  assert.equal(grantIds[2], "plan:sub-creator");
+  // Seeding drew 20 images x 5 = 100 credits: the 50 of the welcome grant, then 50 of the top-up.
+  assert.equal(await pool.getAttribute("data-balance"), "650");
+  assert.match(await pool.locator(".reset").innerText(), /Next expiry in \d\d:\d\d:\d\d/);
+  const creditVersion = Number(await page.evaluate(() => document.body.dataset.snapshotVersion));
+  await pool.locator("button.big-amount").click(); // "Spend 100"
+  await page.waitForFunction((v) => Number(document.body.dataset.snapshotVersion) > v, creditVersion, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('[data-feature-id="ai-credits"]').dataset.balance === "550", null, { timeout: 5000 });
+  assert.match(await page.locator("#log").innerText(), /drawn from top-up-\d+ \(100\)/);
+  assert.match(await row(page, "image-gen").locator(".value").innerText(), /5 credits per image · 550 credits left/);
+  const shotCredits = join(root, "test-output/demo-credits.png");
+  await page.screenshot({ path: shotCredits, fullPage: true });
+  t.diagnostic(`screenshot: ${shotCredits}`);
+
   // Back to demo-pro for the picture.
   await page.locator('label[data-customer-id="demo-pro"]').click();
   await page.waitForSelector('[data-plan-id="pro"]');
