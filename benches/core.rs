@@ -39,6 +39,31 @@ mod native {
         )
     }
 
+    /// The fixtures without the pool, the priced feature, the entitlements naming them,
+    /// the grants, the ledger and the priced feature's usage.
+    fn without_credits() -> (ValidCatalog, CustomerState) {
+        use serde_json::Value;
+        let credit = ["ai-credits", "image-gen"];
+        let keep = |v: &Value| !credit.contains(&v["featureId"].as_str().unwrap_or(""));
+        let mut catalog: Value = serde_json::from_str(CATALOG).unwrap();
+        catalog["features"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| !credit.contains(&f["id"].as_str().unwrap_or("")));
+        for plan in catalog["plans"].as_array_mut().unwrap() {
+            plan["entitlements"].as_array_mut().unwrap().retain(keep);
+        }
+        let mut customer: Value = serde_json::from_str(CUSTOMER).unwrap();
+        let map = customer.as_object_mut().unwrap();
+        map.remove("creditGrants");
+        map.remove("creditUsage");
+        map["usage"].as_array_mut().unwrap().retain(keep);
+        (
+            ValidCatalog::from_json(&catalog.to_string()).unwrap(),
+            CustomerState::from_json(&customer.to_string()).unwrap(),
+        )
+    }
+
     fn options() -> BuildOptions<'static> {
         BuildOptions {
             environment: "production",
@@ -58,6 +83,18 @@ mod native {
             bytes.len(),
             bytes.len() as f64 / entitlements as f64,
             snapshot.to_json().to_string().len()
+        );
+
+        // The same customer without its credits (the fixture before issue 10), for the
+        // bytes-per-entitlement figure across format versions.
+        let (plain_catalog, plain_customer) = without_credits();
+        let plain = Snapshot::build(&plain_catalog, plain_customer, options())
+            .unwrap()
+            .encode();
+        println!(
+            "snapshot size without the credit pool, priced feature and grants: {} bytes for 54 entitlements ({:.1} bytes per entitlement)",
+            plain.len(),
+            plain.len() as f64 / 54.0
         );
 
         let mut eval = Evaluator::new(Snapshot::decode(&bytes).unwrap().into_parts().1);
@@ -118,6 +155,10 @@ mod native {
         c.bench_function("snapshot/decode + prepare", |b| {
             b.iter(|| Snapshot::decode(black_box(&bytes)).unwrap())
         });
+        c.bench_function(
+            "snapshot/decode + prepare, the fixture without credits",
+            |b| b.iter(|| Snapshot::decode(black_box(&plain)).unwrap()),
+        );
         // The next snapshot of the same catalog (a live client receiving a usage push):
         // a `Decoder` shares the features of the previous one.
         let next = Snapshot::build(

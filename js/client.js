@@ -39,7 +39,7 @@ let raw = null;
 let HAS_ACCESS, IS_FALLBACK, FEATURE, REASON_SHIFT, UNLIMITED_SHIFT, VALUE, USAGE_LIMIT;
 let CURRENT_USAGE, REQUESTED_USAGE, PERIOD_SHIFT, ANCHOR, START, END, CREDIT, R_BITS, P_BITS;
 let S_VALUE, S_LIMIT, S_CURRENT, S_REQUESTED, S_ANCHOR, S_START, S_END, S_FROM, S_UNTIL, OUT_LEN;
-let S_COST, S_BALANCE, S_POOL, S_DRAWN, S_UNCOVERED;
+let S_COST, S_BALANCE, S_POOL, S_DRAWN, S_UNCOVERED, S_EXPIRY;
 let BOOLEAN, NUMERIC, METERED, CREDIT_KIND, NO_FEATURE, REASONS, PERIODS;
 // The common shapes of a check result, built by #check as one object literal. SHAPE
 // selects the presence bits (and IS_FALLBACK); the reason and period bits are tested
@@ -89,6 +89,7 @@ export function useLayout(layout) {
   S_POOL = need("slots", "pool");
   S_DRAWN = need("slots", "creditsDrawn");
   S_UNCOVERED = need("slots", "creditsUncovered");
+  S_EXPIRY = need("slots", "nextExpiry");
   BOOLEAN = need("kinds", "boolean");
   NUMERIC = need("kinds", "numeric");
   METERED = need("kinds", "metered");
@@ -332,6 +333,14 @@ export class EntitlementsClient {
           cost: 0,
           balance: 0,
           pool: 0,
+          // A pool's grants in burn order (frozen), valid for generation `grantsGen`
+          // from `grantsFrom` until `grantsUntil`, and its next expiry (see #poolGrants).
+          grants: null,
+          grantsGen: -1,
+          grantsFrom: NaN,
+          grantsUntil: NaN,
+          expiryMs: NaN,
+          expiry: null,
         });
       }
       this.#byIdx = byIdx;
@@ -433,7 +442,8 @@ export class EntitlementsClient {
    * section 7). Returns `{ hasAccess, accessDeniedReason?, isFallback, feature, creditId,
    * requestedUsage, cost, balance, nextExpiry?, grants, draws? }`: credits as numbers,
    * `nextExpiry` and each grant's `effectiveAt` and `expiresAt` as Dates, `grants` in burn
-   * order, `draws` (`[{ grantId, amount }]`) when allowed. Any other feature answers the
+   * order (shared between results while they stay the same, so frozen, with read-only
+   * Dates), `draws` (`[{ grantId, amount }]`) when allowed. Any other feature answers the
    * fallback.
    */
   getCreditEntitlement(params) {
@@ -448,25 +458,63 @@ export class EntitlementsClient {
     return this.#credit(params.featureId, requested, fallback, undefined);
   }
 
-  /** A credit check: the whole decision from wasm, its instants made Dates here. */
+  /**
+   * A credit check: one wasm call for the decision's numbers and draws; the pool's grants
+   * are fetched only when the engine's resolution or the customer changed (#poolGrants).
+   */
   #credit(featureId, requested, fallback, now) {
     if (this.#info === null) return fallbackResult(this.#fallbackFor(featureId, fallback), undefined);
     const at = now === undefined ? this.#now() : now;
     const entry = this.#features.get(featureId);
-    const r = this.#engine.credit(entry === undefined ? NO_FEATURE : entry.idx, requested, at);
-    if (r === null || r.isFallback) {
-      return fallbackResult(this.#fallbackFor(featureId, fallback), entry === undefined || r === null ? undefined : entry.feature);
-    }
-    // The feature objects are shared and frozen, as in every other result.
-    if (r.feature !== undefined && entry !== undefined) r.feature = entry.feature;
-    if (r.nextExpiry !== undefined) r.nextExpiry = new Date(r.nextExpiry);
-    if (r.grants !== undefined) {
-      for (const g of r.grants) {
-        g.effectiveAt = new Date(g.effectiveAt);
-        if (g.expiresAt !== undefined) g.expiresAt = new Date(g.expiresAt);
-      }
+    const flags = this.#engine.credit(entry === undefined ? NO_FEATURE : entry.idx, requested, at);
+    const feature = (flags & FEATURE) !== 0 && entry !== undefined ? entry.feature : undefined;
+    if ((flags & IS_FALLBACK) !== 0) return fallbackResult(this.#fallbackFor(featureId, fallback), feature);
+    const r = { hasAccess: (flags & HAS_ACCESS) !== 0, isFallback: false };
+    const reason = (flags >>> REASON_SHIFT) & R_BITS;
+    if (reason !== 0) r.accessDeniedReason = REASONS[reason];
+    if (feature !== undefined) r.feature = feature;
+    if ((flags & CREDIT) === 0) return r;
+    let out = this.#view;
+    if (out === null || out.byteLength === 0) out = this.#out();
+    const pool = this.#features.get(this.#byIdx[out[S_POOL]].id);
+    r.creditId = pool.feature.id;
+    r.requestedUsage = out[S_REQUESTED];
+    r.cost = out[S_COST];
+    r.balance = out[S_BALANCE];
+    const grants = this.#poolGrants(pool, out[S_FROM], out[S_UNTIL], out[S_EXPIRY], at);
+    if (pool.expiry !== null) r.nextExpiry = pool.expiry;
+    r.grants = grants;
+    if ((flags & HAS_ACCESS) !== 0) {
+      const d = this.#engine.creditDraws();
+      const draws = [];
+      for (let i = 0; i + 1 < d.length; i += 2) draws.push({ grantId: grants[d[i]].id, amount: d[i + 1] });
+      r.draws = draws;
     }
     return r;
+  }
+
+  /**
+   * The grants of `pool` in force now, in burn order: frozen objects with read-only
+   * Dates, shared between results while the engine's resolution (`from`, `until`) and
+   * the generation hold (the memoization of #decide: no rule is decided here).
+   */
+  #poolGrants(pool, from, until, expiryMs, at) {
+    if (pool.grantsGen === this.#gen && pool.grantsFrom === from && pool.grantsUntil === until) return pool.grants;
+    const list = this.#engine.creditGrants(pool.idx, at);
+    for (const g of list) {
+      g.effectiveAt = new ReadOnlyDate(Date.parse(g.effectiveAt));
+      if (g.expiresAt !== undefined) g.expiresAt = new ReadOnlyDate(Date.parse(g.expiresAt));
+      Object.freeze(g);
+    }
+    pool.grants = Object.freeze(list);
+    pool.grantsGen = this.#gen;
+    pool.grantsFrom = from;
+    pool.grantsUntil = until;
+    if (pool.expiryMs !== expiryMs) {
+      pool.expiryMs = expiryMs;
+      pool.expiry = Number.isNaN(expiryMs) ? null : new ReadOnlyDate(expiryMs);
+    }
+    return pool.grants;
   }
 
   /**

@@ -132,8 +132,8 @@ export interface CreditEntitlement extends EntitlementBase {
   balance?: number;
   /** The earliest expiry among grants in force with something left. */
   nextExpiry?: Date;
-  /** The grants in force, in burn order. */
-  grants?: CreditGrantInForce[];
+  /** The grants in force, in burn order (shared between results and frozen: copy to change). */
+  grants?: readonly CreditGrantInForce[];
   /** When allowed: how `cost` would be drawn, in burn order. */
   draws?: CreditDraw[];
 }

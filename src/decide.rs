@@ -181,28 +181,32 @@ pub struct Decision<'a> {
     /// Metered with a reset period: end of the current period (exclusive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_period_end: Option<Timestamp>,
-    /// Credits (section 7): the pool the feature spends.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub credit_id: Option<&'a str>,
-    /// Credits: what `requestedUsage` costs, in credits.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        with = "crate::credits::amount::json_opt"
-    )]
-    pub cost: Option<Credits>,
-    /// Credits: the pool's balance before this request.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        with = "crate::credits::amount::json_opt"
-    )]
-    pub balance: Option<Credits>,
-    /// Credits: the earliest `expiresAt` among grants in force with something left.
+    /// Credits (section 7): `creditId`, `cost`, `balance`, and for a credit check
+    /// `nextExpiry`, `grants` and `draws`, flattened into the answer. Boxed: a decision
+    /// that has none stays small, which the other checks' speed depends on.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<Box<CreditPart<'a>>>,
+}
+
+/// The credit fields of a decision (SEMANTICS section 7).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditPart<'a> {
+    /// The pool the feature spends.
+    pub credit_id: &'a str,
+    /// What `requestedUsage` costs, in credits.
+    #[serde(with = "crate::credits::amount::json")]
+    pub cost: Credits,
+    /// The pool's balance before this request, in credits.
+    #[serde(with = "crate::credits::amount::json")]
+    pub balance: Credits,
+    /// Credit checks: the earliest `expiresAt` among grants in force with something left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_expiry: Option<Timestamp>,
-    /// Credits: the grants in force, in burn order.
+    /// Credit checks: the grants in force, in burn order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grants: Option<Arc<[GrantView]>>,
-    /// Credits, when allowed: how `cost` would be drawn, in burn order.
+    /// Credit checks, when allowed: how `cost` would be drawn, in burn order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draws: Option<Vec<Draw>>,
 }
@@ -243,12 +247,7 @@ impl<'a> Decision<'a> {
             usage_period_anchor: None,
             usage_period_start: None,
             usage_period_end: None,
-            credit_id: None,
-            cost: None,
-            balance: None,
-            next_expiry: None,
-            grants: None,
-            draws: None,
+            credit: None,
         }
     }
 
@@ -334,7 +333,10 @@ pub(crate) fn decide_idx<'a>(
         return Decision::fallback(check.fallback, Some(feature));
     }
     let metered = check.kind == CheckKind::Metered;
-    let effective = resolution.effective.get(idx as usize).copied().flatten();
+    let effective = resolution
+        .effective
+        .get(idx as usize)
+        .and_then(Option::as_ref);
     let Some(eff) = effective else {
         let reason = if resolution.any_grant {
             DeniedReason::NoFeatureEntitlementInSubscription

@@ -32,6 +32,9 @@ pub struct FeatureTable {
     index: HashTable<FeatureIdx>,
     /// The credit pools (section 7), in catalog order.
     pools: Vec<FeatureIdx>,
+    /// By feature index, what it spends (see [`FeatureTable::spends`]); empty when the
+    /// catalog has no pools.
+    spends: Vec<Option<(FeatureIdx, crate::credits::Credits)>>,
 }
 
 fn hash(id: &str) -> u64 {
@@ -65,11 +68,17 @@ impl FeatureTable {
             .filter(|(_, f)| f.feature_type == crate::catalog::FeatureType::Credit)
             .map(|(i, _)| i as FeatureIdx)
             .collect();
-        let table = FeatureTable {
+        let mut table = FeatureTable {
             features,
             index,
             pools,
+            spends: Vec::new(),
         };
+        if !table.pools.is_empty() {
+            table.spends = (0..table.features.len() as FeatureIdx)
+                .map(|i| table.find_spends(i))
+                .collect();
+        }
         (table, repeats)
     }
 
@@ -81,7 +90,12 @@ impl FeatureTable {
     /// What the feature at `idx` spends (section 7): its own pool at 1 credit per credit
     /// for a pool, `creditCost`'s pool and `perUnit` for a priced feature, `None` for
     /// any other feature (or a price naming no pool, which validation refuses).
+    #[inline]
     pub(crate) fn spends(&self, idx: FeatureIdx) -> Option<(FeatureIdx, crate::credits::Credits)> {
+        self.spends.get(idx as usize).copied().flatten()
+    }
+
+    fn find_spends(&self, idx: FeatureIdx) -> Option<(FeatureIdx, crate::credits::Credits)> {
         let f = self.at(idx)?;
         if f.feature_type == crate::catalog::FeatureType::Credit {
             return Some((idx, crate::credits::Credits::ONE));

@@ -308,6 +308,7 @@ impl Prepared {
 
     /// Every credit pool at `now` (section 7): the plan grant of the subscription that
     /// wins it in `effective`, and the one-off grants; their boundaries go to `note`.
+    #[inline(never)]
     fn pools_at(
         &self,
         effective: &[Option<Effective>],

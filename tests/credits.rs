@@ -109,7 +109,10 @@ fn offline_a_grant_expires_and_the_plan_grant_refills_from_one_snapshot() {
     // An idle period later the carry reaches the cap: 1000 + 500.
     assert_eq!(balance(&mut eval, "2026-03-31T10:00:00Z"), json!(1500));
     let d = eval.check(ts("2026-03-31T10:00:00Z"), &credit("ai-credits", 0.0));
-    assert_eq!(d.next_expiry, Some(ts("2026-04-30T10:00:00Z")));
+    assert_eq!(
+        d.credit.and_then(|c| c.next_expiry),
+        Some(ts("2026-04-30T10:00:00Z"))
+    );
     // And back in time (a corrected client clock) the promotion is there again.
     assert_eq!(balance(&mut eval, "2026-02-15T00:00:00Z"), json!(450));
 }

@@ -30,6 +30,10 @@ pub fn from_f64(x: f64) -> Option<Credits> {
     if !x.is_finite() {
         return None;
     }
+    // Whole numbers (the usual request) without formatting: exact below 2^53.
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        return Some(Decimal::from(x as i64));
+    }
     // Rust prints doubles in their shortest round-trip form, without an exponent.
     let text = format!("{x}");
     text.parse::<Decimal>().ok().map(|d| d.normalize())

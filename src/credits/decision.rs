@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::catalog::Feature;
-use crate::decide::{Check, Decision, DeniedReason, FeatureRef};
+use crate::decide::{Check, CreditPart, Decision, DeniedReason, FeatureRef};
 use crate::features::FeatureIdx;
 use crate::resolve::{Prepared, Resolution};
 
@@ -47,7 +47,10 @@ pub(crate) fn decide<'a>(
 ) -> Decision<'a> {
     let (pool_idx, per_unit) = spends;
     let pool = resolution.pool(pool_idx);
-    let credit_id = prepared.features().at(pool_idx).map(|f| f.id.as_str());
+    let credit_id = prepared
+        .features()
+        .at(pool_idx)
+        .map_or("", |f| f.id.as_str());
     let requested = check.requested_usage;
     let cost = cost_of(requested, per_unit);
     let balance = pool.map_or(Credits::ZERO, |p| p.balance);
@@ -64,11 +67,16 @@ pub(crate) fn decide<'a>(
         None
     };
     let mut d = Decision::bare(reason.is_none(), reason, Some(feature));
-    d.credit_id = credit_id;
-    d.cost = Some(cost);
-    d.balance = Some(balance);
     d.requested_usage = Some(requested);
     d.feature = Some(FeatureRef(feature));
+    let mut part = CreditPart {
+        credit_id,
+        cost,
+        balance,
+        next_expiry: None,
+        grants: None,
+        draws: None,
+    };
     if metered {
         d.is_unlimited = Some(false);
         d.current_usage = Some(
@@ -78,13 +86,11 @@ pub(crate) fn decide<'a>(
                 .copied()
                 .unwrap_or(0.0),
         );
-        return d;
-    }
-    if let Some(pool) = pool {
-        d.next_expiry = pool.next_expiry;
-        d.grants = Some(pool.grants.clone());
+    } else if let Some(pool) = pool {
+        part.next_expiry = pool.next_expiry;
+        part.grants = Some(pool.grants.clone());
         if reason.is_none() {
-            d.draws = pool.draws(cost).map(|draws| {
+            part.draws = pool.draws(cost).map(|draws| {
                 draws
                     .into_iter()
                     .filter_map(|(i, amount)| {
@@ -97,5 +103,6 @@ pub(crate) fn decide<'a>(
             });
         }
     }
+    d.credit = Some(Box::new(part));
     d
 }

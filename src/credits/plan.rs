@@ -28,6 +28,7 @@ pub(crate) fn pool_entry<'s>(
 /// gives (section 7, Grants 1): in force from the period start (or the subscription's
 /// start, if later) until the period end (or until the subscription stops granting, if
 /// earlier), of `amount + carried`, less what its entry says was drawn this period.
+#[inline(never)]
 pub(crate) fn plan_grant(
     state: &CustomerState,
     pool_id: &str,

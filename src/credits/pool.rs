@@ -115,6 +115,7 @@ impl PoolBalance {
     /// The pool of `pool` at `now` from the plan grant (already worked out by the
     /// resolution, see [`super::plan`]) and the one-off grants of `state`. `note` receives
     /// every one-off grant boundary, for the resolution's validity window.
+    #[inline(never)]
     pub(crate) fn at(
         pool: FeatureIdx,
         pool_id: &str,
@@ -140,10 +141,13 @@ impl PoolBalance {
             }
             let in_force = g.effective_at <= now && g.expires_at.is_none_or(|e| now < e);
             if in_force {
-                grants.push(GrantView::one_off(g, used_of_grant(state, &g.id)));
+                // Kept in burn order as it grows: a customer holds a few grants, and an
+                // insertion is far less wasm than a sort.
+                let view = GrantView::one_off(g, used_of_grant(state, &g.id));
+                let at = grants.partition_point(|x| x.burn_key() <= view.burn_key());
+                grants.insert(at, view);
             }
         }
-        grants.sort_by(|a, b| a.burn_key().cmp(&b.burn_key()));
         let balance = grants
             .iter()
             .fold(Credits::ZERO, |sum, g| sum.saturating_add(g.remaining));

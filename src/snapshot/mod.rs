@@ -46,7 +46,8 @@ pub const MAGIC: [u8; 4] = *b"EEsn";
 /// - 2: the hand-written layout of postcard's wire format (until issue 9). Refused.
 /// - 3: postcard through serde, the features as a nested blob ([`Binary`]). Refused.
 /// - 4: credits (section 7): pools and priced features, pool amounts and rollover caps
-///   in the compiled terms, `creditGrants` and `creditUsage` in the customer state.
+///   in the compiled terms, `creditGrants` and `creditUsage` in the customer state; a
+///   term's reset period and anchor in one option.
 pub const FORMAT_VERSION: u16 = 4;
 const HEADER_LEN: usize = 4 + 2 + 4;
 
@@ -131,14 +132,31 @@ struct WireTerms<F> {
     limit: Option<f64>,
     #[serde(default)]
     soft_limit: bool,
+    /// The reset period and its anchor, one option for both.
     #[serde(default)]
-    reset_period: Option<ResetPeriod>,
+    reset: Option<WireReset>,
+    /// A credit pool's amount and rollover cap (section 7); `limit` is then `None`. One
+    /// option for both: a byte per terms of the features that are not pools.
     #[serde(default)]
-    reset_anchor: Option<ResetAnchor>,
-    /// A credit pool's amount (section 7); `limit` is then `None`.
-    #[serde(default, with = "crate::credits::amount::json_opt")]
-    credits: Option<Credits>,
-    /// A credit pool's rollover cap.
+    credits: Option<WireCredits>,
+}
+
+/// A reset period with its anchor.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireReset {
+    period: ResetPeriod,
+    anchor: ResetAnchor,
+}
+
+/// The credit part of compiled terms.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireCredits {
+    /// Credits per period (or for the subscription's life).
+    #[serde(with = "crate::credits::amount::json")]
+    amount: Credits,
+    /// The most a period carries into the next; absent without rollover.
     #[serde(default, with = "crate::credits::amount::json_opt")]
     rollover: Option<Credits>,
 }
@@ -261,13 +279,17 @@ impl Snapshot {
                             Amount::Limited(n) => Some(n),
                         },
                         credits: match t.amount {
-                            Amount::Credits(c) => Some(c),
+                            Amount::Credits(amount) => Some(WireCredits {
+                                amount,
+                                rollover: t.rollover,
+                            }),
                             Amount::Unlimited | Amount::Limited(_) => None,
                         },
-                        rollover: t.rollover,
                         soft_limit: t.soft,
-                        reset_period: t.reset.map(|r| r.period),
-                        reset_anchor: t.reset.map(|r| r.anchor),
+                        reset: t.reset.map(|r| WireReset {
+                            period: r.period,
+                            anchor: r.anchor,
+                        }),
                     })
                     .collect()
             })
@@ -595,20 +617,20 @@ fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
     let amount = match (t.limit, t.credits) {
         (None, None) => Amount::Unlimited,
         (Some(x), None) if x.is_finite() => Amount::Limited(x),
-        (None, Some(c)) if quantity_ok(c) => Amount::Credits(c),
+        (None, Some(c)) if quantity_ok(c.amount) => Amount::Credits(c.amount),
         _ => return None,
     };
-    if t.rollover.is_some_and(|r| !quantity_ok(r)) {
+    let rollover = t.credits.and_then(|c| c.rollover);
+    if rollover.is_some_and(|r| !quantity_ok(r)) {
         return None;
     }
-    let reset = match (t.reset_period, t.reset_anchor) {
-        (None, None) => None,
-        (Some(period), Some(anchor)) => Some(Reset { period, anchor }),
-        _ => return None,
-    };
+    let reset = t.reset.map(|r| Reset {
+        period: r.period,
+        anchor: r.anchor,
+    });
     let credits = matches!(amount, Amount::Credits(_));
     let weekday_ok = |r: Reset| r.anchor.weekday().is_none() || r.period == ResetPeriod::Week;
-    if feature.feature_type != FeatureType::Credit && (credits || t.rollover.is_some()) {
+    if feature.feature_type != FeatureType::Credit && credits {
         return None;
     }
     let ok = match feature.feature_type {
@@ -616,7 +638,7 @@ fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
             credits
                 && !t.soft_limit
                 && reset.is_none_or(weekday_ok)
-                && (t.rollover.is_none() || reset.is_some())
+                && (rollover.is_none() || reset.is_some())
         }
         FeatureType::Boolean => amount == Amount::Unlimited && !t.soft_limit && reset.is_none(),
         FeatureType::Numeric => !t.soft_limit && reset.is_none(),
@@ -633,7 +655,7 @@ fn wire_terms<F>(feature: &Feature, t: &WireTerms<F>) -> Option<Terms> {
         amount,
         soft: t.soft_limit,
         reset,
-        rollover: t.rollover,
+        rollover,
     })
 }
 

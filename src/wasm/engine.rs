@@ -80,7 +80,7 @@ pub const PERIODS: [ResetPeriod; 5] = [
 
 /// The feature index the JS side passes for an id it does not know.
 const NO_FEATURE: u32 = u32::MAX;
-const OUT_LEN: usize = 14;
+const OUT_LEN: usize = 15;
 
 /// Output slots of [`RawEngine::check`] (indexes into the `f64` buffer).
 pub mod slot {
@@ -113,6 +113,8 @@ pub mod slot {
     pub const CREDITS_DRAWN: usize = 12;
     /// `recordUsage` of a priced feature: credits the balance could not cover.
     pub const CREDITS_UNCOVERED: usize = 13;
+    /// A credit check: `nextExpiry`, ms since the epoch (NaN when absent).
+    pub const NEXT_EXPIRY: usize = 14;
 }
 
 /// Everything `js/client.js` needs to read a packed result, defined once.
@@ -183,6 +185,7 @@ pub struct Slots {
     pub pool: usize,
     pub credits_drawn: usize,
     pub credits_uncovered: usize,
+    pub next_expiry: usize,
 }
 
 /// The check kinds by name.
@@ -230,6 +233,7 @@ pub const LAYOUT: Layout = Layout {
         pool: slot::POOL,
         credits_drawn: slot::CREDITS_DRAWN,
         credits_uncovered: slot::CREDITS_UNCOVERED,
+        next_expiry: slot::NEXT_EXPIRY,
     },
     kinds: Kinds {
         boolean: 0,
@@ -271,6 +275,9 @@ pub struct RawEngine {
     /// before it (the JS side then rebuilds its feature objects).
     features_changed: bool,
     out: Box<[f64; OUT_LEN]>,
+    /// The last allowed credit check's draws: `[grant index, credits]` pairs, the index
+    /// into the pool's grants in burn order ([`RawEngine::credit_grants`]).
+    draws: Vec<f64>,
 }
 
 impl Default for RawEngine {
@@ -289,6 +296,7 @@ impl RawEngine {
             decoder: Decoder::new(),
             features_changed: true,
             out: Box::new([0.0; OUT_LEN]),
+            draws: Vec::new(),
         }
     }
 
@@ -383,11 +391,11 @@ impl RawEngine {
         let features = held.eval.prepared().features().clone();
         let d = held.eval.check_idx(now, idx, &check);
         let mut flags = pack(&d, &mut self.out);
-        if let (Some(cost), Some(balance), Some(pool)) = (d.cost, d.balance, d.credit_id) {
+        if let Some(c) = &d.credit {
             flags |= flag::CREDIT;
-            self.out[slot::COST] = crate::credits::amount::to_f64(cost);
-            self.out[slot::BALANCE] = crate::credits::amount::to_f64(balance);
-            self.out[slot::POOL] = features.idx(pool).map_or(f64::NAN, f64::from);
+            self.out[slot::COST] = crate::credits::amount::to_f64(c.cost);
+            self.out[slot::BALANCE] = crate::credits::amount::to_f64(c.balance);
+            self.out[slot::POOL] = features.idx(c.credit_id).map_or(f64::NAN, f64::from);
         }
         // The answer is a function of the snapshot, the usage and the arguments while the
         // resolution in force holds: the JS side may reuse it until then (memoization,
@@ -400,14 +408,19 @@ impl RawEngine {
         flags
     }
 
-    /// A credit check (section 7) of feature `idx` for `requested` units at `now`: the
-    /// whole decision as a plain object (`{ hasAccess, accessDeniedReason?, isFallback,
-    /// feature?, creditId, requestedUsage, cost, balance, nextExpiry?, grants, draws? }`,
-    /// credits as numbers, instants as RFC 3339 strings, which `js/client.js` turns into
-    /// Dates), or `null` without a snapshot or with an invalid `now` (the fallback).
-    pub fn credit(&mut self, idx: u32, requested: f64, now: f64) -> JsValue {
+    /// A credit check (section 7) of feature `idx` (`u32::MAX`: not in the snapshot) for
+    /// `requested` units at `now`: the flags of [`flag`] and the numbers in the output
+    /// slots as [`RawEngine::check`] gives them, plus, with [`flag::CREDIT`], the pool
+    /// (slot 11), `cost`, `balance` and `nextExpiry` (slot 14), and for an allowed check
+    /// its draws in [`RawEngine::credit_draws`]. The grants themselves change only with
+    /// the resolution (slots 7 and 8) and the customer: the JS side asks for them with
+    /// [`RawEngine::credit_grants`] when those change. Never fails.
+    pub fn credit(&mut self, idx: u32, requested: f64, now: f64) -> u32 {
+        self.draws.clear();
         let (Some(held), Some(now)) = (self.held.as_mut(), Timestamp::from_millis_f64(now)) else {
-            return JsValue::NULL;
+            self.out[slot::VALID_FROM] = f64::NAN;
+            self.out[slot::VALID_UNTIL] = f64::NAN;
+            return flag::IS_FALLBACK;
         };
         let check = Check {
             feature_id: "",
@@ -416,7 +429,50 @@ impl RawEngine {
             fallback: None,
         };
         let idx = (idx != NO_FEATURE).then_some(idx);
-        super::to_js(&held.eval.check_idx(now, idx, &check))
+        let features = held.eval.prepared().features().clone();
+        let d = held.eval.check_idx(now, idx, &check);
+        let mut flags = pack(&d, &mut self.out);
+        if let Some(c) = &d.credit {
+            flags |= flag::CREDIT;
+            self.out[slot::COST] = crate::credits::amount::to_f64(c.cost);
+            self.out[slot::BALANCE] = crate::credits::amount::to_f64(c.balance);
+            self.out[slot::POOL] = features.idx(c.credit_id).map_or(f64::NAN, f64::from);
+            self.out[slot::NEXT_EXPIRY] = c.next_expiry.map_or(f64::NAN, |t| t.as_millis() as f64);
+            if let (Some(draws), Some(grants)) = (&c.draws, &c.grants) {
+                for draw in draws {
+                    let at = grants.iter().position(|g| g.id == draw.grant_id);
+                    self.draws.push(at.map_or(f64::NAN, |i| i as f64));
+                    self.draws.push(crate::credits::amount::to_f64(draw.amount));
+                }
+            }
+        }
+        let r = held.eval.resolution(now);
+        self.out[slot::VALID_FROM] = r.valid_from().as_millis() as f64;
+        self.out[slot::VALID_UNTIL] = r
+            .valid_until()
+            .map_or(f64::INFINITY, |t| t.as_millis() as f64);
+        flags
+    }
+
+    /// The draws of the last allowed credit check: `[grant index, credits, ...]`.
+    #[wasm_bindgen(js_name = creditDraws)]
+    pub fn credit_draws(&self) -> Vec<f64> {
+        self.draws.clone()
+    }
+
+    /// The grants in force of the pool at feature index `pool` at `now`, in burn order
+    /// (`[{ id, source, category?, priority, amount, remaining, effectiveAt, expiresAt? }]`,
+    /// instants as RFC 3339 strings); an empty array without a snapshot or for a feature
+    /// that is not a pool.
+    #[wasm_bindgen(js_name = creditGrants)]
+    pub fn credit_grants(&mut self, pool: u32, now: f64) -> JsValue {
+        let (Some(held), Some(now)) = (self.held.as_mut(), Timestamp::from_millis_f64(now)) else {
+            return super::to_js(&[(); 0]);
+        };
+        match held.eval.resolution(now).pool(pool) {
+            Some(p) => super::to_js(&*p.grants),
+            None => super::to_js(&[(); 0]),
+        }
     }
 
     /// Indexes of the features the customer has an effective entitlement to at `now`,

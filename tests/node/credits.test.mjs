@@ -80,6 +80,11 @@ test("recordUsage on a priced feature draws locally in burn order, at most the b
   let c = client.getCreditEntitlement({ featureId: "ai-credits", options: { requestedUsage: 300 } });
   assert.equal(c.balance, 300);
   assert.deepEqual(c.draws, [{ grantId: "plan:sub-pro", amount: 300 }]);
+  // The grants are those after the local draw, shared between results and frozen.
+  assert.deepEqual(c.grants.map((g) => [g.id, g.remaining]), [["promo", 0], ["plan:sub-pro", 300]]);
+  assert.equal(client.getCreditEntitlement({ featureId: "ai-credits" }).grants, c.grants);
+  assert.ok(Object.isFrozen(c.grants) && Object.isFrozen(c.grants[0]));
+  assert.throws(() => c.grants[0].effectiveAt.setTime(0), TypeError);
   // 3 summaries at 0.1: exactly 0.3, no binary rounding.
   assert.deepEqual(client.recordUsage("summaries", 3), { currentUsage: 3, creditsDrawn: 0.3, creditsUncovered: 0 });
   assert.equal(client.getCreditEntitlement({ featureId: "ai-credits" }).balance, 299.7);
