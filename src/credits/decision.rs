@@ -22,12 +22,35 @@ pub struct Draw {
 }
 
 /// What `requested` units cost at `per_unit` credits each: the exact product rounded up to
-/// a whole millionth; a product past the decimal range costs the largest decimal (more
-/// than any balance).
+/// a whole millionth, so any positive request costs at least 0.000001 (even one too small
+/// for the decimal's 28 places); a product past the decimal range costs the largest
+/// decimal (more than any balance).
 pub fn cost_of(requested: f64, per_unit: Credits) -> Credits {
-    match from_f64(requested) {
+    if requested.is_nan() || requested <= 0.0 || per_unit <= Credits::ZERO {
+        return Credits::ZERO;
+    }
+    let cost = match from_f64(requested) {
         Some(units) => ceil_millionth(units.saturating_mul(per_unit)),
+        None if requested < 1.0 => Credits::ZERO,
         None => Credits::MAX,
+    };
+    cost.max(Credits::new(1, super::amount::MAX_DECIMALS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_positive_request_never_costs_nothing() {
+        let one = Credits::ONE;
+        let millionth = Credits::new(1, 6);
+        assert_eq!(cost_of(0.0, one), Credits::ZERO);
+        assert_eq!(cost_of(1e-30, one), millionth);
+        assert_eq!(cost_of(5e-324, one), millionth);
+        assert_eq!(cost_of(1e-23, millionth), millionth);
+        assert_eq!(cost_of(3.0, Credits::new(1, 1)), Credits::new(3, 1));
+        assert_eq!(cost_of(1e300, one), Credits::MAX);
     }
 }
 

@@ -24,8 +24,8 @@ use super::errors::{json_ok, ApiError, ApiResult};
 use super::ident::CustomerRef;
 use super::live::{self, LiveClient};
 use super::loaded::{
-    build_snapshot, build_snapshot_at, etag_matches, prepare, retain_metered_usage,
-    snapshot_version, Cat, Loaded,
+    build_snapshot, build_snapshot_at, etag_matches, prepare, retain_fitting_credits,
+    retain_metered_usage, snapshot_version, Cat, Loaded,
 };
 use super::protocol::{self, op, CheckItem, GrantRequest, UsageAnswers, UsageBatch};
 use crate::credits::state::{CreditGrant, DEFAULT_PRIORITY};
@@ -42,7 +42,7 @@ const PURGE_EVERY_MS: i64 = 3600 * 1000;
 
 enum Slot {
     Missing,
-    Present(Loaded),
+    Present(Box<Loaded>),
 }
 
 #[derive(Default)]
@@ -278,12 +278,13 @@ impl CustomerObject {
             mem.customer = Some(match self.store()?.load()? {
                 None => Slot::Missing,
                 Some(stored) => {
-                    let prepared = prepare(&cat, stored.state)?;
-                    Slot::Present(Loaded {
+                    let (prepared, hidden_credit_usage) = prepare(&cat, stored.state)?;
+                    Slot::Present(Box::new(Loaded {
                         catalog_version: cat.0,
                         counter: stored.counter,
                         evaluator: Evaluator::new(prepared),
-                    })
+                        hidden_credit_usage,
+                    }))
                 }
             });
         }
@@ -348,8 +349,11 @@ impl CustomerObject {
                     .is_none_or(|g| grants.iter().any(|x| &x.id == g))
             });
         }
+        // Stored usage and credit data the catalog no longer gives a meaning to stay
+        // stored, unseen; grants the body gives are validated as given.
         let mut prepared_state = state.clone();
         retain_metered_usage(&cat, &mut prepared_state);
+        let hidden_credit_usage = retain_fitting_credits(&cat, &mut prepared_state, !grants_given);
         let prepared =
             Prepared::new(cat.1.clone(), prepared_state).map_err(|e| ApiError::from_core(&e))?;
         let mut evaluator = Evaluator::new(prepared);
@@ -362,6 +366,9 @@ impl CustomerObject {
             let (changed, winners) = evaluator.write_credit_period_entries(now, before.as_ref());
             if changed {
                 state.credit_usage = evaluator.prepared().state().credit_usage.clone();
+                state
+                    .credit_usage
+                    .extend(hidden_credit_usage.iter().cloned());
             }
             Some(winners)
         };
@@ -384,9 +391,10 @@ impl CustomerObject {
             catalog_version: cat.0,
             counter,
             evaluator,
+            hidden_credit_usage,
         };
         self.push(who, &cat, &loaded, now);
-        mem.customer = Some(Slot::Present(loaded));
+        mem.customer = Some(Slot::Present(Box::new(loaded)));
         json_ok(if created { 201 } else { 200 }, &body)
     }
 
@@ -431,6 +439,7 @@ impl CustomerObject {
             Ok(x) => x,
             Err(e) => return Err(ledger_error(e, &mut mem)),
         };
+        let changes = with_hidden_credits(changes, l);
         if changes.is_empty() {
             // Every report was answered from its idempotency key.
             return Ok(UsageAnswers { answers });
@@ -482,6 +491,7 @@ impl CustomerObject {
             Ok(x) => x,
             Err(e) => return Err(ledger_error(e, &mut mem)),
         };
+        let changes = with_hidden_credits(changes, l);
         if changes.is_empty() {
             return Ok(decision);
         }
@@ -722,12 +732,17 @@ impl CustomerObject {
                 return json_ok(201, &answer);
             }
         }
+        // The stored state: grants the catalog hides count as held too.
+        let stored = store
+            .load()?
+            .map(|s| s.state)
+            .ok_or_else(|| ApiError::customer_not_found(&who.customer))?;
         let state = l.evaluator.prepared().state();
         let id = req
             .id
             .clone()
             .unwrap_or_else(|| format!("grant-{}-{}", now.as_millis(), l.counter + 1));
-        if state.credit_grants.iter().any(|g| g.id == id) {
+        if stored.credit_grants.iter().any(|g| g.id == id) {
             return Err(ApiError::new(
                 409,
                 "credit_grant_exists",
@@ -774,11 +789,8 @@ impl CustomerObject {
             ));
         }
         let full = {
-            // The stored state keeps its counters; the prepared one may have dropped some.
-            let mut s = store
-                .load()?
-                .map(|s| s.state)
-                .unwrap_or_else(|| prepared.state().clone());
+            // The stored state keeps what the prepared one may have dropped.
+            let mut s = stored;
             s.credit_grants.push(grant);
             s
         };
@@ -891,6 +903,15 @@ impl CustomerObject {
     }
 }
 
+/// The changes of a ledger write with the whole credit ledger to store: the prepared
+/// customer's and the entries the catalog hides, which stay stored.
+fn with_hidden_credits(mut changes: Changes, l: &Loaded) -> Changes {
+    if changes.credit_usage.is_some() {
+        changes.credit_usage = Some(l.ledger_to_store());
+    }
+    changes
+}
+
 /// Section 7: writes the pool entries due at `now` (a period start of a pool's winning
 /// subscription, a subscription that became a pool's winner) and records the winners, in
 /// their own transaction, before a write that may draw. Nothing is written when nothing
@@ -907,10 +928,10 @@ fn catch_up_credits(store: &Store, l: &mut Loaded, now: Timestamp) -> ApiResult<
         return Ok(());
     }
     let counter = l.counter + u64::from(changed);
-    let ledger = &l.evaluator.prepared().state().credit_usage;
+    let ledger = l.ledger_to_store();
     store.atomically(|w| {
         if changed {
-            w.save_credit_usage(ledger)?;
+            w.save_credit_usage(&ledger)?;
             w.save_counter(counter);
         }
         w.save_credit_winners(&winners)

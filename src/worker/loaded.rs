@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::clock::system_now;
 use super::errors::{ApiError, ApiResult};
 use super::ident::CustomerRef;
+use crate::credits::CreditUsage;
 use crate::{
     BuildOptions, CustomerState, Evaluator, FeatureType, Prepared, Snapshot, Timestamp,
     ValidCatalog,
@@ -22,13 +23,27 @@ pub struct Loaded {
     pub counter: u64,
     /// The prepared customer.
     pub evaluator: Evaluator,
+    /// Credit ledger entries the catalog hides (see [`retain_fitting_credits`]): kept
+    /// in storage, added back to every ledger written.
+    pub hidden_credit_usage: Vec<CreditUsage>,
 }
 
-/// Validates `state` against the catalog, keeping only what still fits it (see
-/// [`retain_metered_usage`]).
-pub fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
+impl Loaded {
+    /// The credit ledger to store: the prepared customer's and the hidden entries.
+    pub fn ledger_to_store(&self) -> Vec<CreditUsage> {
+        let mut ledger = self.evaluator.prepared().state().credit_usage.clone();
+        ledger.extend(self.hidden_credit_usage.iter().cloned());
+        ledger
+    }
+}
+
+/// Validates a stored `state` against the catalog, keeping only what still fits it (see
+/// [`retain_metered_usage`] and [`retain_fitting_credits`]). Returns the prepared
+/// customer and the ledger entries hidden.
+pub fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<(Prepared, Vec<CreditUsage>)> {
     retain_metered_usage(cat, &mut state);
-    Prepared::new(cat.1.clone(), state).map_err(|e| {
+    let hidden = retain_fitting_credits(cat, &mut state, true);
+    let prepared = Prepared::new(cat.1.clone(), state).map_err(|e| {
         let mut err = ApiError::from_core_with_status(409, &e);
         err.code = "customer_catalog_mismatch".into();
         err.message = format!(
@@ -36,29 +51,48 @@ pub fn prepare(cat: &Cat, mut state: CustomerState) -> ApiResult<Prepared> {
             err.message
         );
         err
-    })
+    })?;
+    Ok((prepared, hidden))
 }
 
-/// Drops, for preparation, what the catalog no longer gives a meaning to (it all stays
-/// stored): usage of features that are not metered in it, and credit grants and ledger
-/// entries of features that are not credit pools in it (SEMANTICS section 7), with the
-/// one-off entries of the grants so dropped.
+/// Drops usage of features that are not metered in the catalog (they stay stored).
 pub fn retain_metered_usage(cat: &Cat, state: &mut CustomerState) {
-    let is = |id: &str, t: FeatureType| cat.1.feature(id).is_some_and(|f| f.feature_type == t);
     state
         .usage
-        .retain(|u| is(&u.feature_id, FeatureType::Metered));
-    state
-        .credit_grants
-        .retain(|g| is(&g.feature_id, FeatureType::Credit));
-    let grants = &state.credit_grants;
-    state
-        .credit_usage
-        .retain(|e| match (&e.grant_id, &e.feature_id) {
-            (Some(g), _) => grants.iter().any(|x| &x.id == g),
-            (None, Some(f)) => is(f, FeatureType::Credit),
+        .retain(|u| is(cat, &u.feature_id, FeatureType::Metered));
+}
+
+/// Drops, for preparation, the credit data a stored state holds that the catalog no
+/// longer gives a meaning to (SEMANTICS section 7): with `grants`, the one-off grants of
+/// features that are not pools in it; always, the ledger entries of features that are not
+/// pools and of grants the state does not hold. Returns the ledger entries dropped: they
+/// stay stored (see [`Loaded::ledger_to_store`]), so that a pool the catalog brings back
+/// finds its ledger as it was. Grants a request gives are never dropped: they are
+/// validated as given.
+pub fn retain_fitting_credits(
+    cat: &Cat,
+    state: &mut CustomerState,
+    grants: bool,
+) -> Vec<CreditUsage> {
+    if grants {
+        state
+            .credit_grants
+            .retain(|g| is(cat, &g.feature_id, FeatureType::Credit));
+    }
+    let held = &state.credit_grants;
+    let (kept, hidden) = std::mem::take(&mut state.credit_usage)
+        .into_iter()
+        .partition(|e| match (&e.grant_id, &e.feature_id) {
+            (Some(g), _) => held.iter().any(|x| &x.id == g),
+            (None, Some(f)) => is(cat, f, FeatureType::Credit),
             (None, None) => false,
         });
+    state.credit_usage = kept;
+    hidden
+}
+
+fn is(cat: &Cat, id: &str, t: FeatureType) -> bool {
+    cat.1.feature(id).is_some_and(|f| f.feature_type == t)
 }
 
 /// The snapshot of the loaded customer, issued now (the Worker's clock).

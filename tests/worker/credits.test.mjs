@@ -253,3 +253,51 @@ test("a grant reaches a connected client at once", async () => {
     ws.close();
   }
 });
+
+test("a customer PUT validates the grants it gives, whatever their feature", async () => {
+  const id = await newCustomer();
+  const before = (await api.get(`/v1/customers/${id}`)).body;
+  const r = await api.put(`/v1/customers/${id}`, {
+    id,
+    subscriptions: [sub("s1", "pro")],
+    creditGrants: [{ id: "plan:x", featureId: "sso", amount: -5, effectiveAt: START, category: "paid" }],
+  });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, "invalid_customer");
+  for (const path of ["creditGrants[0].id", "creditGrants[0].featureId", "creditGrants[0].amount"]) {
+    assert.ok(r.body.error.details.some((d) => d.path === path), `${path}: ${JSON.stringify(r.body.error.details)}`);
+  }
+  assert.deepEqual((await api.get(`/v1/customers/${id}`)).body, before, "nothing stored");
+});
+
+test("a catalog that drops a pool hides its ledger without erasing it; the pool comes back as it was", async () => {
+  const withSms = {
+    features: [...CATALOG.features, { id: "sms-credits", type: "credit" }],
+    plans: [...CATALOG.plans, { id: "sms", entitlements: [{ featureId: "sms-credits", amount: 10 }] }],
+  };
+  const withoutAi = {
+    features: withSms.features.filter((f) => f.id !== "ai-credits" && f.id !== "image-gen"),
+    plans: withSms.plans.map((p) => ({ ...p, entitlements: p.entitlements.filter((e) => e.featureId !== "ai-credits") })),
+  };
+  try {
+    assert.equal((await api.put("/v1/catalog", withSms)).status, 200);
+    const id = await newCustomer([sub("s1", "pro"), sub("m1", "sms")], {
+      creditGrants: [{ id: "g", featureId: "ai-credits", amount: 100, effectiveAt: START, priority: 1, category: "paid" }],
+    });
+    const spent = await api.post("/v1/check", { customerId: id, featureId: "ai-credits", requestedUsage: 100, consume: true });
+    assert.deepEqual(spent.body.draws, [{ grantId: "g", amount: 100 }]);
+    assert.equal((await api.put("/v1/catalog", withoutAi)).status, 200);
+    const other = await api.post("/v1/check", { customerId: id, featureId: "sms-credits", requestedUsage: 1, consume: true });
+    assert.equal(other.body.hasAccess, true, JSON.stringify(other.body));
+    // A grant id the customer holds, hidden by the catalog, is still taken.
+    const again = await api.post("/v1/credits/grants", { customerId: id, featureId: "sms-credits", amount: 1, category: "paid", id: "g" });
+    assert.equal(again.status, 409);
+    assert.equal((await api.put("/v1/catalog", withSms)).status, 200);
+    const state = (await api.get(`/v1/customers/${id}`)).body;
+    assert.ok(state.creditUsage.some((e) => e.grantId === "g" && e.used === 100), JSON.stringify(state.creditUsage));
+    const [ai] = await pools(id);
+    assert.equal(ai.grants.find((g) => g.id === "g").remaining, 0, "spent credits never come back");
+  } finally {
+    assert.equal((await api.put("/v1/catalog", CATALOG)).status, 200);
+  }
+});
