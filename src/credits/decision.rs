@@ -37,22 +37,6 @@ pub fn cost_of(requested: f64, per_unit: Credits) -> Credits {
     cost.max(Credits::new(1, super::amount::MAX_DECIMALS))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_positive_request_never_costs_nothing() {
-        let one = Credits::ONE;
-        let millionth = Credits::new(1, 6);
-        assert_eq!(cost_of(0.0, one), Credits::ZERO);
-        assert_eq!(cost_of(1e-30, one), millionth);
-        assert_eq!(cost_of(5e-324, one), millionth);
-        assert_eq!(cost_of(1e-23, millionth), millionth);
-        assert_eq!(cost_of(3.0, Credits::new(1, 1)), Credits::new(3, 1));
-        assert_eq!(cost_of(1e300, one), Credits::MAX);
-    }
-}
 
 /// Decides a check of `feature` (at `idx`), which spends pool `spends.0` at `spends.1` credits per
 /// unit, against `resolution`. `metered` gives the metered shape (a metered check of a
@@ -128,4 +112,21 @@ pub(crate) fn decide<'a>(
     }
     d.credit = Some(Box::new(part));
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_positive_request_never_costs_nothing() {
+        let one = Credits::ONE;
+        let millionth = Credits::new(1, 6);
+        assert_eq!(cost_of(0.0, one), Credits::ZERO);
+        assert_eq!(cost_of(1e-30, one), millionth);
+        assert_eq!(cost_of(5e-324, one), millionth);
+        assert_eq!(cost_of(1e-23, millionth), millionth);
+        assert_eq!(cost_of(3.0, Credits::new(1, 1)), Credits::new(3, 1));
+        assert_eq!(cost_of(1e300, one), Credits::MAX);
+    }
 }
