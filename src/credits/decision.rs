@@ -37,7 +37,6 @@ pub fn cost_of(requested: f64, per_unit: Credits) -> Credits {
     cost.max(Credits::new(1, super::amount::MAX_DECIMALS))
 }
 
-
 /// Decides a check of `feature` (at `idx`), which spends pool `spends.0` at `spends.1` credits per
 /// unit, against `resolution`. `metered` gives the metered shape (a metered check of a
 /// priced feature: `isUnlimited: false`, `currentUsage` the feature's counter, no grants
