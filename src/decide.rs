@@ -338,23 +338,13 @@ pub(crate) fn decide_idx<'a>(
         .get(idx as usize)
         .and_then(Option::as_ref);
     let Some(eff) = effective else {
-        let reason = if resolution.any_grant {
-            DeniedReason::NoFeatureEntitlementInSubscription
-        } else {
-            DeniedReason::NoActiveSubscription
-        };
+        let reason = resolution.not_granted_reason();
         let mut d = Decision::bare(false, Some(reason), Some(feature));
         if check.kind != CheckKind::Boolean {
             d.is_unlimited = Some(false);
         }
         if metered {
-            d.current_usage = Some(
-                resolution
-                    .raw_usage
-                    .get(idx as usize)
-                    .copied()
-                    .unwrap_or(0.0),
-            );
+            d.current_usage = Some(resolution.raw_usage_of(idx));
             d.requested_usage = Some(requested);
         }
         return d;

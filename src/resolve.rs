@@ -99,6 +99,22 @@ impl Resolution {
         self.valid_from
     }
 
+    /// The stored counter of the feature at `idx`, whatever its period (0 without one).
+    #[inline]
+    pub(crate) fn raw_usage_of(&self, idx: FeatureIdx) -> f64 {
+        self.raw_usage.get(idx as usize).copied().unwrap_or(0.0)
+    }
+
+    /// Why a feature nothing grants is denied (section 5): `NoActiveSubscription` when
+    /// nothing grants at all, else `NoFeatureEntitlementInSubscription`.
+    pub(crate) fn not_granted_reason(&self) -> crate::decide::DeniedReason {
+        if self.any_grant {
+            crate::decide::DeniedReason::NoFeatureEntitlementInSubscription
+        } else {
+            crate::decide::DeniedReason::NoActiveSubscription
+        }
+    }
+
     /// The credit pool at `pool` (a feature index), if that feature is a pool.
     #[inline]
     pub fn pool(&self, pool: FeatureIdx) -> Option<&PoolBalance> {

@@ -62,11 +62,7 @@ pub(crate) fn decide<'a>(
     let balance = pool.map_or(Credits::ZERO, |p| p.balance);
     let in_force = pool.is_some_and(|p| !p.grants.is_empty());
     let reason = if !in_force {
-        Some(if resolution.any_grant {
-            DeniedReason::NoFeatureEntitlementInSubscription
-        } else {
-            DeniedReason::NoActiveSubscription
-        })
+        Some(resolution.not_granted_reason())
     } else if cost > balance {
         Some(DeniedReason::InsufficientCredits)
     } else {
@@ -85,13 +81,7 @@ pub(crate) fn decide<'a>(
     };
     if metered {
         d.is_unlimited = Some(false);
-        d.current_usage = Some(
-            resolution
-                .raw_usage
-                .get(idx as usize)
-                .copied()
-                .unwrap_or(0.0),
-        );
+        d.current_usage = Some(resolution.raw_usage_of(idx));
     } else if let Some(pool) = pool {
         part.next_expiry = pool.next_expiry;
         part.grants = Some(pool.grants.clone());
