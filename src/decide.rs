@@ -194,6 +194,9 @@ pub struct Decision<'a> {
 pub struct CreditPart<'a> {
     /// The pool the feature spends.
     pub credit_id: &'a str,
+    /// The pool's index in the feature table (not part of the answer).
+    #[serde(skip)]
+    pub pool: FeatureIdx,
     /// What `requestedUsage` costs, in credits.
     #[serde(with = "crate::credits::amount::json")]
     pub cost: Credits,

@@ -73,6 +73,7 @@ pub(crate) fn decide<'a>(
     d.feature = Some(FeatureRef(feature));
     let mut part = CreditPart {
         credit_id,
+        pool: pool_idx,
         cost,
         balance,
         next_expiry: None,

@@ -388,23 +388,8 @@ impl RawEngine {
             fallback: None,
         };
         let idx = (idx != NO_FEATURE).then_some(idx);
-        let features = held.eval.prepared().features().clone();
-        let d = held.eval.check_idx(now, idx, &check);
-        let mut flags = pack(&d, &mut self.out);
-        if let Some(c) = &d.credit {
-            flags |= flag::CREDIT;
-            self.out[slot::COST] = crate::credits::amount::to_f64(c.cost);
-            self.out[slot::BALANCE] = crate::credits::amount::to_f64(c.balance);
-            self.out[slot::POOL] = features.idx(c.credit_id).map_or(f64::NAN, f64::from);
-        }
-        // The answer is a function of the snapshot, the usage and the arguments while the
-        // resolution in force holds: the JS side may reuse it until then (memoization,
-        // no rule of its own).
-        let r = held.eval.resolution(now);
-        self.out[slot::VALID_FROM] = r.valid_from().as_millis() as f64;
-        self.out[slot::VALID_UNTIL] = r
-            .valid_until()
-            .map_or(f64::INFINITY, |t| t.as_millis() as f64);
+        let flags = pack(&held.eval.check_idx(now, idx, &check), &mut self.out);
+        write_window(&mut held.eval, now, &mut self.out);
         flags
     }
 
@@ -429,14 +414,9 @@ impl RawEngine {
             fallback: None,
         };
         let idx = (idx != NO_FEATURE).then_some(idx);
-        let features = held.eval.prepared().features().clone();
         let d = held.eval.check_idx(now, idx, &check);
-        let mut flags = pack(&d, &mut self.out);
+        let flags = pack(&d, &mut self.out);
         if let Some(c) = &d.credit {
-            flags |= flag::CREDIT;
-            self.out[slot::COST] = crate::credits::amount::to_f64(c.cost);
-            self.out[slot::BALANCE] = crate::credits::amount::to_f64(c.balance);
-            self.out[slot::POOL] = features.idx(c.credit_id).map_or(f64::NAN, f64::from);
             self.out[slot::NEXT_EXPIRY] = c.next_expiry.map_or(f64::NAN, |t| t.as_millis() as f64);
             if let (Some(draws), Some(grants)) = (&c.draws, &c.grants) {
                 for draw in draws {
@@ -446,11 +426,7 @@ impl RawEngine {
                 }
             }
         }
-        let r = held.eval.resolution(now);
-        self.out[slot::VALID_FROM] = r.valid_from().as_millis() as f64;
-        self.out[slot::VALID_UNTIL] = r
-            .valid_until()
-            .map_or(f64::INFINITY, |t| t.as_millis() as f64);
+        write_window(&mut held.eval, now, &mut self.out);
         flags
     }
 
@@ -569,7 +545,8 @@ impl RawEngine {
 }
 
 /// Packs a decision into flags and output slots. The reason and period codes are the
-/// enums' positions (+ 1), which are those of [`REASONS`] and [`PERIODS`] (tested).
+/// enums' positions (+ 1), which are those of [`REASONS`] and [`PERIODS`] (tested); a
+/// credit answer's pool, cost and balance go to slots 9-11.
 #[inline]
 fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
     let mut f = u32::from(d.has_access)
@@ -612,7 +589,25 @@ fn pack(d: &Decision<'_>, out: &mut [f64; OUT_LEN]) -> u32 {
     if let Some(p) = d.reset_period {
         f |= (p as u32 + 1) << flag::PERIOD_SHIFT;
     }
+    if let Some(c) = &d.credit {
+        f |= flag::CREDIT;
+        out[slot::COST] = crate::credits::amount::to_f64(c.cost);
+        out[slot::BALANCE] = crate::credits::amount::to_f64(c.balance);
+        out[slot::POOL] = f64::from(c.pool);
+    }
     f
+}
+
+/// Writes the window in which the answer just packed holds (slots 7 and 8). The answer is
+/// a function of the snapshot, the usage and the arguments while the resolution in force
+/// holds: the JS side may reuse it until then (memoization, no rule of its own).
+#[inline]
+fn write_window(eval: &mut Evaluator, now: Timestamp, out: &mut [f64; OUT_LEN]) {
+    let r = eval.resolution(now);
+    out[slot::VALID_FROM] = r.valid_from().as_millis() as f64;
+    out[slot::VALID_UNTIL] = r
+        .valid_until()
+        .map_or(f64::INFINITY, |t| t.as_millis() as f64);
 }
 
 #[cfg(test)]
