@@ -60,6 +60,9 @@ cp npm/client.d.ts pkg/client.d.ts
 cargo run --quiet --example json_schema --features schema > target/schema.json
 node scripts/schema-to-ts.mjs target/schema.json pkg/schema.d.ts
 cp js/live.js pkg/live.js
+# The server client and the React bindings: plain JS, no wasm of their own (the React
+# entry imports the client entry; the server entry imports nothing).
+for f in server.js server.d.ts react.js react.d.ts; do cp "npm/$f" "pkg/$f"; done
 cp npm/README.md pkg/README.md
 rm -f pkg/.gitignore
 
@@ -106,6 +109,8 @@ const pkg = {
   exports: {
     ".": { types: "./index.d.ts", default: "./index.js" },
     "./client": { types: "./client.d.ts", default: "./client.js" },
+    "./server": { types: "./server.d.ts", default: "./server.js" },
+    "./react": { types: "./react.d.ts", default: "./react.js" },
     "./edge_entitlements_bg.wasm": "./edge_entitlements_bg.wasm",
     "./edge_entitlements_client_bg.wasm": "./edge_entitlements_client_bg.wasm",
     "./package.json": "./package.json",
@@ -117,6 +122,10 @@ const pkg = {
     "client.js",
     "client.d.ts",
     "live.js",
+    "server.js",
+    "server.d.ts",
+    "react.js",
+    "react.d.ts",
     "edge_entitlements.js",
     "edge_entitlements.d.ts",
     "edge_entitlements_bg.wasm",
@@ -130,6 +139,9 @@ const pkg = {
     "README.md",
   ],
   sideEffects: ["./index.js", "./client.js", "./live.js", "./snippets/*"],
+  // React only for the `edge-entitlements/react` entry; the other entries import none.
+  peerDependencies: { react: "^18.0.0 || ^19.0.0" },
+  peerDependenciesMeta: { react: { optional: true } },
 };
 fs.writeFileSync("pkg/package.json", JSON.stringify(pkg, null, 2) + "\n");
 NODE

@@ -1,0 +1,2 @@
+// Placeholder: filled by the react entry work (issue 11).
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: filled by the server entry work (issue 11).
+export {};
