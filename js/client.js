@@ -547,6 +547,21 @@ export class EntitlementsClient {
     return r;
   }
 
+  /**
+   * The next instant (a Date) at which some answer changes by itself, seen from now: a
+   * usage-period rollover, a trial or subscription end, a promotion or credit-grant
+   * boundary. `null` before the first snapshot, or when nothing changes by itself. Unlike
+   * `snapshotInfo.validUntil`, fixed when the snapshot was built, it moves on once that
+   * instant has passed (the React bindings re-render at it). The engine's own window of
+   * the resolution in force: no rule is decided here.
+   */
+  nextChange() {
+    if (this.#info === null) return null;
+    this.#engine.check(NO_FEATURE, BOOLEAN, 0, this.#now());
+    const until = this.#out()[S_UNTIL];
+    return Number.isFinite(until) ? new Date(until) : null;
+  }
+
   /** Calls `listener(snapshotInfo)` after each applied snapshot; returns a function that removes it. */
   addListener(listener) {
     if (typeof listener !== "function") {

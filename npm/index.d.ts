@@ -200,6 +200,13 @@ export declare class EntitlementsClient {
    */
   recordUsage(featureId: string, amount: number): UsageRecorded | null;
   readonly snapshotInfo: SnapshotInfo | null;
+  /**
+   * The next instant at which some answer changes by itself, seen from now (a period
+   * rollover, a trial or subscription end, a promotion or credit-grant boundary); `null`
+   * before the first snapshot or when nothing does. Unlike `snapshotInfo.validUntil` (fixed
+   * when the snapshot was built) it moves on once that instant has passed.
+   */
+  nextChange(): Date | null;
   /** Called after each applied snapshot; returns a function that removes the listener. */
   addListener(listener: (info: SnapshotInfo) => void): () => void;
   removeListener(listener: (info: SnapshotInfo) => void): void;

@@ -68,6 +68,11 @@ setup_npm() {
       log "npm ci"; npm ci --no-audit --no-fund --loglevel=error
     fi
   fi
+  # React 18 for tests/react/ in a tree of its own (react-dom 18 refuses react 19 beside it).
+  local r18=tests/react/react18
+  if [ ! -d "$r18/node_modules" ] || [ "$r18/package-lock.json" -nt "$r18/node_modules/.package-lock.json" ]; then
+    log "npm ci ($r18)"; npm ci --prefix "$r18" --no-audit --no-fund --loglevel=error
+  fi
 }
 
 what=${1:-all}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds pkg/ and tests it as users get it: Node tests over the public JS API (every
-# spec vector, fallbacks, errors, ordering, usage, listeners, Dates, bad bytes), the
+# spec vector, fallbacks, errors, ordering, usage, listeners, Dates, bad bytes), the React
+# bindings (jsdom, server rendering, React 18 and 19, bundle isolation), the
 # TypeScript declarations against a usage file, and `npm pack` of pkg/.
 #
 #   SKIP_BUILD=1 scripts/test-pkg.sh   reuse the current pkg/
@@ -11,6 +12,9 @@ cd "$(dirname "$0")/.."
 
 echo "== node --test tests/node/" >&2
 node --test tests/node/
+
+echo "== node --test tests/react/ (React 19, and React 18 from tests/react/react18/)" >&2
+node --test tests/react/
 
 echo "== tsc --noEmit -p tests/ts; the output declarations against the outputs" >&2
 node_modules/.bin/tsc --noEmit -p tests/ts
