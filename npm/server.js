@@ -187,7 +187,8 @@ export class EntitlementsServer {
     this.#base = url.href.replace(/\/+$/, "");
     // Called unbound: a Worker's fetch throws "Illegal invocation" when `this` is another object.
     this.#fetch = (input, init) => f(input, init);
-    this.#headers = { ...headers };
+    // The credential is the server key's alone.
+    this.#headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
     this.#retries = Math.floor(retries);
     this.#baseDelayMs = retryBaseDelayMs;
     this.#maxDelayMs = retryMaxDelayMs;
@@ -244,7 +245,7 @@ export class EntitlementsServer {
       }
       if (res.ok || res.status === 304) return { status: res.status, headers: res.headers, data };
       const retryable = res.status === 429 || res.status >= 500;
-      const after = retryAfterMs(res);
+      const after = res.status === 429 || res.status === 503 ? retryAfterMs(res) : undefined;
       if (!retryable || last || (after !== undefined && after > this.#maxRetryAfterMs)) {
         throw await errorOf(res, what, attempt);
       }

@@ -24,7 +24,7 @@ const CAT = {
  * A proxy in front of the Worker. Each request is judged by the first rule whose `match`
  * accepts it (a rule is used `times` times, default once): `forward-then-destroy` and
  * `forward-then-503` let the Worker answer (and commit) and then lose that answer;
- * `respond` answers without the Worker. Everything else is forwarded. Every request is
+ * `respond` answers without the Worker, `destroy` drops the connection, `hang` never answers. Everything else is forwarded. Every request is
  * recorded with its body.
  */
 function startProxy(target) {
@@ -41,6 +41,10 @@ function startProxy(target) {
     if (rule?.action === "respond") {
       res.writeHead(rule.status, rule.headers ?? {});
       res.end(rule.body ?? "");
+      return;
+    }
+    if (rule?.action === "hang") {
+      setTimeout(() => req.socket.destroy(), 5_000); // after the client gave up
       return;
     }
     if (rule?.action === "destroy") {
@@ -398,7 +402,7 @@ test("a 4xx is never retried: 422 with its code and details path, 401 for a wron
   assert.ok(!`${inspect(wrong, { showHidden: true })} ${JSON.stringify(wrong)}`.includes(wrongKey));
 });
 
-test("a network failure on every attempt gives network_error after the last retry", async () => {
+test("no answer: network_error or timeout after the last retry, the caller's abort at once, 5xx after every retry", async () => {
   proxy.plan([{ match: () => true, action: "destroy", times: 10 }]);
   const flaky = new EntitlementsServer({ baseUrl: proxy.url, serverKey: DEV_KEY, retries: 2, retryBaseDelayMs: 5 });
   const err = await flaky.getCatalog().catch((e) => e);
@@ -408,6 +412,22 @@ test("a network failure on every attempt gives network_error after the last retr
   assert.equal(err.attempts, 3);
   assert.ok(err.cause, "the underlying error is kept");
   assert.equal(proxy.seen.length, 3);
+
+  // No answer at all: each attempt times out, then `timeout`.
+  proxy.plan([{ match: () => true, action: "hang", times: 10 }]);
+  const slow = new EntitlementsServer({ baseUrl: proxy.url, serverKey: DEV_KEY, retries: 1, retryBaseDelayMs: 5, timeoutMs: 200 });
+  const timedOut = await slow.getCatalog().catch((e) => e);
+  assert.equal(timedOut.code, "timeout");
+  assert.equal(timedOut.attempts, 2);
+  assert.equal(proxy.seen.length, 2);
+
+  // The caller's signal: its reason, at once, no retry.
+  proxy.plan([{ match: () => true, action: "hang", times: 10 }]);
+  const stop = new AbortController();
+  const pending = slow.getCatalog({ signal: stop.signal }).catch((e) => e);
+  setTimeout(() => stop.abort(new Error("caller gave up")), 50);
+  assert.equal((await pending).message, "caller gave up");
+  assert.equal(proxy.seen.length, 1);
 
   // 5xx until the last attempt: the Worker's error, after every retry.
   proxy.plan([{ match: () => true, action: "respond", status: 500, times: 10, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: { code: "internal_error", message: "boom" } }) }]);
