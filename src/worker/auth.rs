@@ -21,6 +21,9 @@ pub enum Caller {
     Server {
         /// Its environment.
         env: String,
+        /// The key's identity for the audit log: `sha256:` and the first 16 hex digits
+        /// of the key's SHA-256 (never the key).
+        key_id: String,
     },
     /// A browser holding a token for one customer.
     Customer {
@@ -83,7 +86,7 @@ impl AuthConfig {
     }
 
     /// The environment of a server key, comparing against every key in constant time.
-    fn env_of_key(&self, key: &str) -> ApiResult<String> {
+    fn env_of_key(&self, key: &str) -> ApiResult<(String, String)> {
         if self.keys.is_empty() {
             return Err(not_configured(
                 "SERVER_KEYS is not set: every server call is refused",
@@ -96,9 +99,11 @@ impl AuthConfig {
                 found = Some(env);
             }
         }
-        found.map(str::to_string).ok_or_else(|| {
-            ApiError::unauthorized("invalid_credentials", "the server key is not valid")
-        })
+        found
+            .map(|env| (env.to_string(), key_id(&d)))
+            .ok_or_else(|| {
+                ApiError::unauthorized("invalid_credentials", "the server key is not valid")
+            })
     }
 
     /// Authenticates a request: `Authorization: Bearer <server key or token>`, or, when
@@ -174,9 +179,16 @@ impl AuthConfig {
             }
         } else {
             self.env_of_key(&credential)
-                .map(|env| Caller::Server { env })
+                .map(|(env, key_id)| Caller::Server { env, key_id })
         }
     }
+}
+
+/// A key's identity in the audit log: `sha256:` and the first 16 hex digits of its
+/// digest. 64 bits name a key among a handful without telling anything usable about it.
+pub fn key_id(digest: &[u8; 32]) -> String {
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 fn not_configured(message: &str) -> ApiError {
@@ -206,14 +218,19 @@ impl Caller {
     /// The caller's environment.
     pub fn env(&self) -> &str {
         match self {
-            Caller::Server { env } | Caller::Customer { env, .. } => env,
+            Caller::Server { env, .. } | Caller::Customer { env, .. } => env,
         }
     }
 
     /// The environment of a server caller; 403 for a customer token.
     pub fn require_server(&self) -> ApiResult<&str> {
+        self.require_server_key().map(|(env, _)| env)
+    }
+
+    /// The environment and key identity of a server caller; 403 for a customer token.
+    pub fn require_server_key(&self) -> ApiResult<(&str, &str)> {
         match self {
-            Caller::Server { env } => Ok(env),
+            Caller::Server { env, key_id } => Ok((env, key_id)),
             Caller::Customer { .. } => Err(ApiError::forbidden(
                 "server_key_required",
                 "customer tokens are read-only: this route needs a server key",
@@ -224,7 +241,7 @@ impl Caller {
     /// The environment, if the caller may read `customer` (a server key, or that customer's token).
     pub fn require_reader_of(&self, customer: &str) -> ApiResult<&str> {
         match self {
-            Caller::Server { env } => Ok(env),
+            Caller::Server { env, .. } => Ok(env),
             Caller::Customer {
                 env, customer: c, ..
             } if c == customer => Ok(env),
@@ -246,5 +263,13 @@ mod tests {
         let envs: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
         assert_eq!(envs, ["development", "staging"]);
         assert!(ct_eq(&keys[1].1, &digest(b"sk:with:colons")));
+    }
+
+    #[test]
+    fn key_id_is_a_short_digest_not_the_key() {
+        let id = key_id(&digest(b"sk_dev_local"));
+        assert_eq!(id.len(), "sha256:".len() + 16);
+        assert!(id.starts_with("sha256:") && !id.contains("sk_dev_local"));
+        assert_ne!(id, key_id(&digest(b"sk_test_local")));
     }
 }

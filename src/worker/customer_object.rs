@@ -16,6 +16,7 @@ use worker::{
     WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
+use super::audit;
 use super::catalog_store;
 use super::clock::{self, now_ms};
 use super::customer_store::{storage_js, Store};
@@ -330,6 +331,7 @@ impl CustomerObject {
         let store = self.store()?;
         let existing = store.load()?;
         let created = existing.is_none();
+        let before = existing.as_ref().map(|s| s.state.to_json());
         let counter = existing.as_ref().map_or(0, |s| s.counter) + 1;
         // Usage is kept as stored (SEMANTICS section 6): the next write decides whether
         // a counter carries on under the new subscriptions.
@@ -387,6 +389,8 @@ impl CustomerObject {
             return Err(e);
         }
         let body = state.to_json();
+        // The audit entry's diff summary, handed to the Worker in an internal header.
+        let changes = audit::summarize(before.as_ref(), &body, &["id", "usage", "creditUsage"]);
         let loaded = Loaded {
             catalog_version: cat.0,
             counter,
@@ -395,7 +399,10 @@ impl CustomerObject {
         };
         self.push(who, &cat, &loaded, now);
         mem.customer = Some(Slot::Present(Box::new(loaded)));
-        json_ok(if created { 201 } else { 200 }, &body)
+        let mut res = json_ok(if created { 201 } else { 200 }, &body)?;
+        res.headers_mut()
+            .set(protocol::H_AUDIT_CHANGES, &changes.to_string())?;
+        Ok(res)
     }
 
     /// A batch of usage reports (one is a batch of one), all or nothing, through the

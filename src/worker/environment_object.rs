@@ -16,9 +16,12 @@
 use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, KvStore, Method, Request, Response, State};
 
+use super::audit::{self, Action, AuditEntry, AuditInput, AuditPage, AuditQuery};
 use super::catalog_store;
 use super::clock::now_ms;
-use super::environment_protocol::{self, op, IdBody, ListAnswer, ListBody, ListedCustomer};
+use super::environment_protocol::{
+    self, op, IdBody, ListAnswer, ListBody, ListedCustomer, RegisterBody,
+};
 use super::environment_store::EnvStore;
 use super::errors::{json_ok, ApiError, ApiResult};
 use super::listing;
@@ -92,14 +95,31 @@ impl EnvironmentObject {
         let path = req.path();
         match (req.method(), path.as_str()) {
             (Method::Put, op::CATALOG) => {
+                let actor = req
+                    .headers()
+                    .get(environment_protocol::H_ACTOR)?
+                    .unwrap_or_default();
                 let body = req.text().await?;
-                self.put_catalog(&environment, &body).await
+                self.put_catalog(&environment, &body, &actor).await
             }
             (Method::Get, op::CATALOG) => self.get_catalog(&environment).await,
             (Method::Put, op::CUSTOMERS) => {
-                let input: IdBody = req.json().await?;
-                self.store.register_customer(&input.id, now_ms())?;
+                let input: RegisterBody = req.json().await?;
+                let now = now_ms();
+                self.store.register_customer(&input.id, now)?;
+                if let Some(entry) = &input.audit {
+                    self.append_audit(now, entry)?;
+                }
                 json_ok(200, &json!({}))
+            }
+            (Method::Post, op::AUDIT) => {
+                let input: AuditInput = req.json().await?;
+                let id = self.append_audit(now_ms(), &input)?;
+                json_ok(200, &json!({ "id": id.to_string() }))
+            }
+            (Method::Post, op::AUDIT_LIST) => {
+                let input: AuditQuery = req.json().await?;
+                self.audit_page(&environment, &input)
             }
             (Method::Post, op::CUSTOMERS_LIST) => {
                 let input: ListBody = req.json().await?;
@@ -136,9 +156,17 @@ impl EnvironmentObject {
         self.store.save_environment(environment)
     }
 
-    async fn put_catalog(&self, environment: &str, body: &str) -> ApiResult<Response> {
+    async fn put_catalog(&self, environment: &str, body: &str, actor: &str) -> ApiResult<Response> {
         let kv = catalog_store::kv(&self.env)?;
         self.seed(&kv, environment).await?;
+        // The version this one replaces, for the audit entry's diff summary.
+        let previous_version = self.store.max_written()?;
+        let previous = match previous_version {
+            0 => None,
+            v => catalog_store::get(&kv, environment, v)
+                .await?
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok()),
+        };
         let version = self.store.assign_version(now_ms())?;
         if let Err(e) = catalog_store::put_version(&kv, environment, version, body).await {
             if let Err(d) = self.store.drop_pending(version) {
@@ -147,6 +175,22 @@ impl EnvironmentObject {
             return Err(e);
         }
         self.store.mark_written(version)?;
+        // In the same step as the version's marking: a stored version always has its entry.
+        let after: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let mut changes = audit::summarize(previous.as_ref(), &after, &[]);
+        changes["catalogVersion"] = json!(version);
+        if previous.is_some() {
+            changes["previousVersion"] = json!(previous_version);
+        }
+        self.append_audit(
+            now_ms(),
+            &AuditInput {
+                action: Action::CatalogPut,
+                actor: actor.to_string(),
+                customer_id: None,
+                changes,
+            },
+        )?;
         // The version is stored: from here on a failure to publish the pointer is
         // retried by the alarm rather than reported as a failed `PUT`.
         if let Err(e) = self.publish(&kv, environment).await {
@@ -242,6 +286,58 @@ impl EnvironmentObject {
         json_ok(
             200,
             &serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))?,
+        )
+    }
+
+    /// Appends `input` at `now` (Unix ms), dropping entries past the retention.
+    fn append_audit(&self, now: i64, input: &AuditInput) -> ApiResult<i64> {
+        let changes =
+            serde_json::to_string(&input.changes).map_err(|e| ApiError::internal(e.to_string()))?;
+        let action = serde_json::to_value(input.action)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        self.store.append_audit(
+            now,
+            audit::RETENTION_DAYS * 86_400_000,
+            &action,
+            &input.actor,
+            input.customer_id.as_deref(),
+            &changes,
+        )
+    }
+
+    fn audit_page(&self, environment: &str, query: &AuditQuery) -> ApiResult<Response> {
+        let limit = query.limit.clamp(1, audit::MAX_LIMIT);
+        let mut rows = self
+            .store
+            .audit(query.customer_id.as_deref(), query.before, limit + 1)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|r| r.seq.to_string())
+        } else {
+            None
+        };
+        let mut entries = Vec::with_capacity(rows.len());
+        for r in rows {
+            let action: Action = serde_json::from_value(Value::String(r.action))
+                .map_err(|e| ApiError::internal(format!("bad stored audit action: {e}")))?;
+            entries.push(AuditEntry {
+                id: r.seq.to_string(),
+                at: rfc3339(r.at),
+                environment: environment.to_string(),
+                action,
+                endpoint: action.endpoint().to_string(),
+                actor: r.actor,
+                customer_id: r.customer,
+                changes: serde_json::from_str(&r.changes).unwrap_or(Value::Null),
+            });
+        }
+        json_ok(
+            200,
+            &serde_json::to_value(AuditPage { entries, next })
+                .map_err(|e| ApiError::internal(e.to_string()))?,
         )
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
+use super::audit::{AuditInput, AuditPage, AuditQuery};
 use super::errors::{ApiError, ApiResult};
 
 /// The Durable Object binding name.
@@ -19,8 +20,14 @@ pub mod op {
     /// `PUT` a validated catalog (the body, as sent): answers `{ catalogVersion }`;
     /// `GET`: `{ catalogVersion, catalog }` of the newest version, 404 before the first.
     pub const CATALOG: &str = "/catalog";
-    /// `PUT` a [`super::IdBody`]: registers a customer (after its object stored it).
+    /// `PUT` a [`super::RegisterBody`]: registers a customer (after its object stored
+    /// it) and records its audit entry.
     pub const CUSTOMERS: &str = "/customers";
+    /// `POST` an [`crate::worker::audit::AuditInput`]: records it; answers `{ id }`.
+    pub const AUDIT: &str = "/audit";
+    /// `POST` an [`crate::worker::audit::AuditQuery`]: answers an
+    /// [`crate::worker::audit::AuditPage`].
+    pub const AUDIT_LIST: &str = "/audit/list";
     /// `POST` a [`super::ListBody`]: answers a [`super::ListAnswer`].
     pub const CUSTOMERS_LIST: &str = "/customers/list";
     /// `GET`: `[customerId, ...]`, the customers with live clients.
@@ -29,6 +36,18 @@ pub mod op {
     pub const LIVE_ADD: &str = "/live/add";
     /// `POST` a [`super::IdBody`]: that customer has no live clients left.
     pub const LIVE_REMOVE: &str = "/live/remove";
+}
+
+/// The header of a catalog `PUT` naming the caller's key identity (for the audit log).
+pub const H_ACTOR: &str = "x-ee-actor";
+
+/// A customer registration, with the audit entry of the `PUT` that stored it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegisterBody {
+    /// Customer id.
+    pub id: String,
+    /// The audit entry of the write.
+    pub audit: Option<AuditInput>,
 }
 
 /// A customer id, as the body of registry operations.
@@ -78,8 +97,23 @@ pub async fn call(
     path: &str,
     body: Option<String>,
 ) -> ApiResult<Response> {
+    call_with(env, environment, method, path, body, &[]).await
+}
+
+/// [`call`] with extra headers.
+async fn call_with(
+    env: &Env,
+    environment: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    headers: &[(&str, &str)],
+) -> ApiResult<Response> {
     let h = Headers::new();
     h.set(H_ENV, environment)?;
+    for (k, v) in headers {
+        h.set(k, v)?;
+    }
     if body.is_some() {
         h.set("content-type", "application/json")?;
     }
@@ -132,20 +166,69 @@ fn to_body<T: Serialize>(value: &T) -> ApiResult<String> {
     serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// Stores a validated catalog as the environment's next version; returns that version.
-pub async fn put_catalog(env: &Env, environment: &str, catalog: String) -> ApiResult<u64> {
-    let res = call(env, environment, Method::Put, op::CATALOG, Some(catalog)).await?;
+/// Stores a validated catalog as the environment's next version, recording its audit
+/// entry for the key `actor`; returns that version.
+pub async fn put_catalog(
+    env: &Env,
+    environment: &str,
+    catalog: String,
+    actor: &str,
+) -> ApiResult<u64> {
+    let res = call_with(
+        env,
+        environment,
+        Method::Put,
+        op::CATALOG,
+        Some(catalog),
+        &[(H_ACTOR, actor)],
+    )
+    .await?;
     let body = ok_json(res).await?;
     body.get("catalogVersion")
         .and_then(Value::as_u64)
         .ok_or_else(|| ApiError::internal("environment object answered no catalogVersion"))
 }
 
-/// Registers customer `id` of `environment`.
-pub async fn register_customer(env: &Env, environment: &str, id: &str) -> ApiResult<()> {
-    let body = to_body(&IdBody { id: id.to_string() })?;
+/// Registers customer `id` of `environment` and records `audit`.
+pub async fn register_customer(
+    env: &Env,
+    environment: &str,
+    id: &str,
+    audit: Option<AuditInput>,
+) -> ApiResult<()> {
+    let body = to_body(&RegisterBody {
+        id: id.to_string(),
+        audit,
+    })?;
     let res = call(env, environment, Method::Put, op::CUSTOMERS, Some(body)).await?;
     ok_json(res).await.map(|_| ())
+}
+
+/// Records an audit entry of `environment`.
+pub async fn record_audit(env: &Env, environment: &str, input: &AuditInput) -> ApiResult<()> {
+    let res = call(
+        env,
+        environment,
+        Method::Post,
+        op::AUDIT,
+        Some(to_body(input)?),
+    )
+    .await?;
+    ok_json(res).await.map(|_| ())
+}
+
+/// One page of the audit log of `environment`.
+pub async fn audit_page(env: &Env, environment: &str, query: &AuditQuery) -> ApiResult<AuditPage> {
+    let res = call(
+        env,
+        environment,
+        Method::Post,
+        op::AUDIT_LIST,
+        Some(to_body(query)?),
+    )
+    .await?;
+    serde_json::from_value(ok_json(res).await?)
+        .map_err(|e| ApiError::internal(format!("bad audit page: {e}")))
 }
 
 /// One page of the customer registry of `environment`.

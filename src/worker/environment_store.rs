@@ -9,7 +9,10 @@
 //!   1 once its body is in KV (0 while the write is in flight);
 //! - `customers(id, created_at, updated_at)`: every customer `PUT` in the environment;
 //! - `live(id, since)`: customers whose object has live WebSocket clients;
-//! - `names(k, v)`: `environment`, the object's own name (for its alarm).
+//! - `names(k, v)`: `environment`, the object's own name (for its alarm);
+//! - `audit(seq, at, action, actor, customer, changes)`: the audit log
+//!   ([`super::audit`]), `changes` as JSON text, indexed by `(customer, seq)` and by
+//!   `at` (the retention's delete).
 //!
 //! Times are Unix milliseconds.
 
@@ -35,6 +38,23 @@ pub struct CustomerRow {
     pub created_at: i64,
     /// Last registration, Unix ms.
     pub updated_at: i64,
+}
+
+/// One stored audit entry.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AuditRow {
+    /// Sequence number.
+    pub seq: i64,
+    /// When it was recorded, Unix ms.
+    pub at: i64,
+    /// The action's name (`catalog.put`, ...).
+    pub action: String,
+    /// The caller's key identity.
+    pub actor: String,
+    /// The customer, for customer-scoped actions.
+    pub customer: Option<String>,
+    /// The changes, JSON text.
+    pub changes: String,
 }
 
 #[derive(Deserialize)]
@@ -87,7 +107,10 @@ impl EnvStore {
                  CREATE TABLE IF NOT EXISTS catalogs (version INTEGER PRIMARY KEY, written INTEGER NOT NULL, created_at INTEGER NOT NULL);
                  CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
                  CREATE TABLE IF NOT EXISTS live (id TEXT PRIMARY KEY, since INTEGER NOT NULL);
-                 CREATE TABLE IF NOT EXISTS names (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+                 CREATE TABLE IF NOT EXISTS names (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+                 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL, customer TEXT, changes TEXT NOT NULL);
+                 CREATE INDEX IF NOT EXISTS audit_customer ON audit (customer, seq);
+                 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);",
                 None,
             )
             .map_err(internal)?;
@@ -267,5 +290,65 @@ impl EnvStore {
             .and_then(|c| c.to_array())
             .map_err(internal)?;
         Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Appends an audit entry at `now_ms` and drops the entries older than `keep_ms`.
+    /// Answers the entry's sequence number.
+    pub fn append_audit(
+        &self,
+        now_ms: i64,
+        keep_ms: i64,
+        action: &str,
+        actor: &str,
+        customer: Option<&str>,
+        changes: &str,
+    ) -> ApiResult<i64> {
+        self.run(
+            "DELETE FROM audit WHERE at < ?",
+            vec![SqlStorageValue::Integer(now_ms.saturating_sub(keep_ms))],
+        )?;
+        self.run(
+            "INSERT INTO audit (at, action, actor, customer, changes) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                SqlStorageValue::Integer(now_ms),
+                text(action),
+                text(actor),
+                customer.map_or(SqlStorageValue::Null, text),
+                text(changes),
+            ],
+        )?;
+        Ok(self
+            .int_query("SELECT MAX(seq) AS v FROM audit", Vec::new())?
+            .unwrap_or(0))
+    }
+
+    /// Audit entries older than `before` (all when `None`), of `customer` only when
+    /// given, newest first, at most `limit`.
+    pub fn audit(
+        &self,
+        customer: Option<&str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> ApiResult<Vec<AuditRow>> {
+        self.schema()?;
+        // 2^53-1: above every sequence number, and a safe integer in JavaScript.
+        let before = SqlStorageValue::Integer(before.unwrap_or((1 << 53) - 1));
+        let limit = SqlStorageValue::Integer(i64::from(limit));
+        let (query, args) = match customer {
+            Some(c) => (
+                "SELECT seq, at, action, actor, customer, changes FROM audit
+                 WHERE customer = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                vec![text(c), before, limit],
+            ),
+            None => (
+                "SELECT seq, at, action, actor, customer, changes FROM audit
+                 WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                vec![before, limit],
+            ),
+        };
+        self.sql
+            .exec(query, Some(args))
+            .and_then(|c| c.to_array())
+            .map_err(internal)
     }
 }

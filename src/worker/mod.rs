@@ -9,10 +9,12 @@
 //!   customer and live registries); [`environment_store`]: its SQLite tables;
 //!   [`environment_protocol`]: calls to it; [`listing`]: the customer list's query;
 //! - [`auth`], [`token`]: server keys and customer tokens; [`live`]: WebSocket push;
+//! - [`audit`]: the audit log's entries, diff summaries and retention;
 //! - [`body`], [`errors`], [`ident`], [`protocol`]: bodies, errors, names, Worker-to-object calls.
 //!
 //! See `docs/worker.md` for the choices the contract leaves open.
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod catalog_store;
@@ -114,6 +116,8 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         (["v1", "usage" | "check"] | ["v1", "credits", "grants"], _) => {
             Err(method_not_allowed("POST"))
         }
+        (["v1", "audit"], Method::Get) => routes::audit_log(&ctx, req).await,
+        (["v1", "audit"], _) => Err(method_not_allowed("GET")),
         (["v1", "customers"], Method::Get) => routes::list_customers(&ctx, req).await,
         (["v1", "customers"], _) => Err(method_not_allowed("GET")),
         (["v1", "customers", id, rest @ ..], m) => {

@@ -48,6 +48,10 @@ pub mod op {
 /// ledger to store (the shared vectors seed ledgers this way; see [`super::clock`]).
 pub const H_SEED_LEDGER: &str = "x-ee-seed-ledger";
 
+/// Response header of a customer `PUT`: the audit diff summary of the write (JSON), read
+/// and removed by the Worker before it answers.
+pub const H_AUDIT_CHANGES: &str = "x-ee-audit-changes";
+
 /// A one-off credit grant to add (`POST /v1/credits/grants` without `customerId`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Method, Request, Response};
 
+use super::audit::{self, Action, AuditInput, AuditQuery};
 use super::auth::{AuthConfig, Caller};
 use super::body::{self, invalid_request};
 use super::clock;
@@ -69,6 +70,26 @@ impl Ctx<'_> {
             .map(str::to_string)
     }
 
+    /// The environment and key identity of a server caller (for the audit log).
+    fn server_key(&self, req: &Request) -> ApiResult<(String, String)> {
+        let caller = self.auth.authenticate(req, false, self.now_ms)?;
+        let (env, key_id) = caller.require_server_key()?;
+        Ok((env.to_string(), key_id.to_string()))
+    }
+
+    /// Records an audit entry of `env`. The write it describes is stored: a failure is
+    /// logged (without the entry's values), never reported as a failed write.
+    async fn audit(&self, env: &str, input: AuditInput) {
+        if let Err(e) = environment_protocol::record_audit(self.env, env, &input).await {
+            worker::console_error!(
+                "audit entry `{}` of `{}` not recorded: {}",
+                input.action.endpoint(),
+                env,
+                e.message
+            );
+        }
+    }
+
     fn reader(&self, req: &Request, customer: &str, allow_query_token: bool) -> ApiResult<String> {
         let caller: Caller = self
             .auth
@@ -85,11 +106,11 @@ pub fn health() -> ApiResult<Response> {
 /// `PUT /v1/catalog`: validate, store as the environment's next version (the
 /// environment object assigns it), tell live customers.
 pub async fn put_catalog(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
-    let env = ctx.server(req)?;
+    let (env, actor) = ctx.server_key(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
     ValidCatalog::from_json(&text).map_err(|e| ApiError::from_core(&e))?;
-    let version = environment_protocol::put_catalog(ctx.env, &env, text).await?;
+    let version = environment_protocol::put_catalog(ctx.env, &env, text, &actor).await?;
     // The catalog is stored: a failed notice is logged (the customer objects' catalog
     // watch is the backstop), never reported as a failed PUT.
     let customers = match environment_protocol::live_customers(ctx.env, &env).await {
@@ -125,7 +146,7 @@ pub async fn get_catalog(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
 
 /// `PUT /v1/customers/{id}`: the state without usage; the path id wins.
 pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult<Response> {
-    let env = ctx.server(req)?;
+    let (env, actor) = ctx.server_key(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
     let mut value: Value = serde_json::from_str(&text)
@@ -170,7 +191,7 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
     };
     let seed_header = [(protocol::H_SEED_LEDGER, "1".to_string())];
     let headers: &[(&str, String)] = if seed { &seed_header } else { &[] };
-    let res = ctx
+    let mut res = ctx
         .call(
             &who,
             Method::Put,
@@ -179,10 +200,27 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
             headers,
         )
         .await?;
-    if matches!(res.status_code(), 200 | 201) {
+    let status = res.status_code();
+    if !matches!(status, 200 | 201) {
+        return Ok(res);
+    }
+    // A new response without the internal header (the object's answer is immutable).
+    let changes = res.headers().get(protocol::H_AUDIT_CHANGES)?;
+    let stored: Value = res.json().await?;
+    {
+        let audit = AuditInput {
+            action: Action::CustomerPut,
+            actor,
+            customer_id: Some(id.to_string()),
+            changes: changes
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or(Value::Null),
+        };
         // The customer is stored: a failed registration is logged and repaired by the
         // customer's next PUT, never reported as a failed PUT of a stored customer.
-        if let Err(e) = environment_protocol::register_customer(ctx.env, &who.env, id).await {
+        if let Err(e) =
+            environment_protocol::register_customer(ctx.env, &who.env, id, Some(audit)).await
+        {
             worker::console_error!(
                 "customer `{}` not registered in `{}`: {}",
                 id,
@@ -191,7 +229,7 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
             );
         }
     }
-    Ok(res)
+    json_ok(status, &stored)
 }
 
 /// `GET /v1/customers?prefix=&cursor=&limit=`: the environment's customers by id.
@@ -220,7 +258,7 @@ struct TokenRequest {
 
 /// `POST /v1/customers/{id}/tokens`: `{ ttlSeconds? }` -> `{ token, expiresAt }`.
 pub async fn mint_token(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult<Response> {
-    let env = ctx.server(req)?;
+    let (env, actor) = ctx.server_key(req)?;
     ctx.auth.token_secret()?;
     let text = body::read_text(req).await?;
     let input: TokenRequest = if text.trim().is_empty() {
@@ -235,7 +273,16 @@ pub async fn mint_token(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult
             "ttlSeconds must be at least 1",
         ));
     }
-    let (token, expires_at) = issue_token(ctx, env, id.to_string(), ttl.min(MAX_TTL_SECONDS))?;
+    let ttl = ttl.min(MAX_TTL_SECONDS);
+    let (token, expires_at) = issue_token(ctx, env.clone(), id.to_string(), ttl)?;
+    // Never the token: its expiry and lifetime only.
+    let audit = AuditInput {
+        action: Action::TokenMint,
+        actor,
+        customer_id: Some(id.to_string()),
+        changes: json!({ "ttlSeconds": ttl, "expiresAt": expires_at }),
+    };
+    ctx.audit(&env, audit).await;
     json_ok(200, &json!({ "token": token, "expiresAt": expires_at }))
 }
 
@@ -287,6 +334,8 @@ struct Group {
     customer: String,
     positions: Vec<usize>,
     items: Vec<UsageItem>,
+    /// Indexes in `items` of the `set` reports (audited once applied).
+    sets: Vec<usize>,
 }
 
 /// `POST /v1/usage`: one report (an object) or a batch (an array), SEMANTICS section 6.
@@ -296,7 +345,7 @@ struct Group {
 /// not at all: a request for one customer answers that customer's error itself; in a
 /// batch naming several, a failing customer's items each carry its `{ "error" }`.
 pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
-    let env = ctx.server(req)?;
+    let (env, actor) = ctx.server_key(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
     let value: Value = serde_json::from_str(&text)
@@ -332,6 +381,7 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
             ));
         };
         let customer = customer_of(&mut map, &path)?;
+        let is_set = map.get("updateBehavior").and_then(Value::as_str) == Some("set");
         let report = Value::Object(map);
         ReportInput::from_json(&report, &path).map_err(|e| ApiError::from_core(&e))?;
         total += 1;
@@ -342,11 +392,15 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
                     customer,
                     positions: Vec::new(),
                     items: Vec::new(),
+                    sets: Vec::new(),
                 });
                 groups.len() - 1
             }
         };
         if let Some(g) = groups.get_mut(g) {
+            if is_set {
+                g.sets.push(g.positions.len());
+            }
             g.positions.push(i);
             g.items.push(UsageItem { path, report });
         }
@@ -385,12 +439,18 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
             }
         }
     }
+    let actor: &str = &actor;
     let calls = groups.into_iter().map(|g| {
         let who = CustomerRef {
             env: env.clone(),
             customer: g.customer,
         };
         async move {
+            let sets: Vec<UsageItem> = g
+                .sets
+                .iter()
+                .filter_map(|&k| g.items.get(k).cloned())
+                .collect();
             let body = serde_json::to_string(&UsageBatch {
                 items: g.items,
                 dry_run: false,
@@ -401,6 +461,17 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
                 .await?;
             let status = res.status_code();
             let body: Value = res.json().await?;
+            if status == 200 && !sets.is_empty() {
+                // `set` reports are audited (usage deltas are counted usage, not edits).
+                let reports: Vec<Value> = sets.into_iter().map(|i| i.report).collect();
+                let audit = AuditInput {
+                    action: Action::UsageSet,
+                    actor: actor.to_string(),
+                    customer_id: Some(who.customer.clone()),
+                    changes: json!({ "reports": reports }),
+                };
+                ctx.audit(&who.env, audit).await;
+            }
             Ok::<_, ApiError>((g.positions, status, body))
         }
     });
@@ -519,7 +590,7 @@ pub async fn history(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Respon
 /// (SEMANTICS section 7). Errors: 422 `invalid_customer` (the path names the field), 404
 /// `customer_not_found`, 409 `credit_grant_exists` or `idempotency_conflict`.
 pub async fn post_credit_grant(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
-    let env = ctx.server(req)?;
+    let (env, actor) = ctx.server_key(req)?;
     let text = body::read_text(req).await?;
     body::check_syntax(&text)?;
     let mut value: Value = serde_json::from_str(&text)
@@ -545,8 +616,23 @@ pub async fn post_credit_grant(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Re
             .map_err(|e| ApiError::from_core(&e))?;
     let who = CustomerRef { env, customer };
     let body = serde_json::to_string(&grant).map_err(|e| ApiError::internal(e.to_string()))?;
-    ctx.call(&who, Method::Post, op::CREDIT_GRANTS, Some(body), &[])
-        .await
+    let mut res = ctx
+        .call(&who, Method::Post, op::CREDIT_GRANTS, Some(body), &[])
+        .await?;
+    if res.status_code() != 201 {
+        return Ok(res);
+    }
+    // The grant as stored is the entry's change (a replayed key answers 201 with the
+    // first grant, and is recorded again with it).
+    let stored: Value = res.json().await?;
+    let audit = AuditInput {
+        action: Action::CreditGrant,
+        actor,
+        customer_id: Some(who.customer.clone()),
+        changes: json!({ "grant": stored }),
+    };
+    ctx.audit(&who.env, audit).await;
+    json_ok(201, &stored)
 }
 
 /// `GET /v1/customers/{id}/credits`: `{ pools: [{ creditId, balance, uncovered,
@@ -615,4 +701,80 @@ pub async fn live(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response>
     let answer = Headers::new();
     answer.set("sec-websocket-protocol", live::PROTOCOL)?;
     Ok(Response::from_websocket(socket)?.with_headers(answer))
+}
+
+/// `GET /v1/audit?customerId=&cursor=&limit=`: the environment's audit log, newest first
+/// (`{ entries, next? }`, see [`audit`]), server key. `cursor` is the previous page's
+/// `next`; `limit` is 1 to 200 (default 50). A bad or unknown parameter is 400
+/// `invalid_query` naming it.
+pub async fn audit_log(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
+    let env = ctx.server(req)?;
+    let url = req.url()?;
+    let query = parse_audit_query(url.query_pairs())?;
+    let page = environment_protocol::audit_page(ctx.env, &env, &query).await?;
+    json_ok(
+        200,
+        &serde_json::to_value(page).map_err(|e| ApiError::internal(e.to_string()))?,
+    )
+}
+
+fn parse_audit_query<K, V, I>(pairs: I) -> ApiResult<AuditQuery>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+    I: IntoIterator<Item = (K, V)>,
+{
+    let invalid = |path: &str, message: String| {
+        ApiError::bad_request("invalid_query", message.clone())
+            .with_details(json!([{ "path": path, "message": message }]))
+    };
+    let mut query = AuditQuery {
+        customer_id: None,
+        before: None,
+        limit: audit::DEFAULT_LIMIT,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for (k, v) in pairs {
+        let (k, v) = (k.as_ref(), v.as_ref());
+        if seen.iter().any(|s| s == k) {
+            return Err(invalid(k, format!("`{k}` is given more than once")));
+        }
+        seen.push(k.to_string());
+        match k {
+            "customerId" => {
+                ident::customer_id(v).map_err(|_| {
+                    invalid(
+                        k,
+                        "customerId must be a customer id (1 to 256 bytes)".into(),
+                    )
+                })?;
+                query.customer_id = Some(v.to_string());
+            }
+            "cursor" => {
+                let n = v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    invalid(k, "cursor must be the `next` of a previous page".into())
+                })?;
+                query.before = Some(n);
+            }
+            "limit" => {
+                query.limit = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=audit::MAX_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        invalid(
+                            k,
+                            format!("limit must be an integer from 1 to {}", audit::MAX_LIMIT),
+                        )
+                    })?;
+            }
+            other => {
+                return Err(invalid(
+                    other,
+                    format!("unknown parameter `{other}` (expected customerId, cursor, limit)"),
+                ))
+            }
+        }
+    }
+    Ok(query)
 }
