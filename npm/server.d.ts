@@ -130,6 +130,44 @@ export interface CustomerPage {
   cursor?: string;
 }
 
+/** One write of the audit log (`GET /v1/audit`). */
+export interface AuditEntry {
+  /** Sequence number in the environment (decimal string; newest is highest). */
+  id: string;
+  /** When it was recorded (the Worker's clock). */
+  at: Date;
+  environment: string;
+  action: "catalog.put" | "customer.put" | "usage.set" | "credits.grant" | "token.mint";
+  /** `METHOD /path`, e.g. `PUT /v1/customers/{id}`. */
+  endpoint: string;
+  /** The key's identity: `sha256:` and 16 hex digits of its SHA-256, never the key. */
+  actor: string;
+  customerId?: string;
+  /**
+   * What changed: for catalogs and customers `{ created, fields }`, where each field holds
+   * `{ added?, removed?, changed? }` (each `{ ids, more? }`), `{ from, to }` or `"changed"`;
+   * a catalog adds `catalogVersion` and `previousVersion`; a `set` `{ reports }`; a grant
+   * `{ grant }`; a token `{ ttlSeconds, expiresAt }`.
+   */
+  changes: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  entries: AuditEntry[];
+  /** Present when there are more: pass it to the next `getAuditLog`. */
+  cursor?: string;
+}
+
+export interface AuditLogOptions extends RequestOptions {
+  /** Only this customer's entries. */
+  customerId?: string;
+  /** From the previous page. */
+  cursor?: string;
+  /** Entries per page, 1 to 200 (default 50). */
+  limit?: number;
+}
+
 export interface ListCustomersOptions extends RequestOptions {
   /** Keeps the ids that start with it. */
   prefix?: string;
@@ -301,4 +339,7 @@ export declare class EntitlementsServer {
   grantCredits(grant: CreditGrantRequest, options?: RequestOptions): Promise<CreditGrant>;
   /** `GET /v1/customers/{id}/credits`: each pool at now. */
   getCredits(id: string, options?: RequestOptions): Promise<CreditBalances>;
+
+  /** `GET /v1/audit?customerId=&cursor=&limit=`: one page of the environment's audit log. */
+  getAuditLog(options?: AuditLogOptions): Promise<AuditPage>;
 }

@@ -313,6 +313,13 @@ export class EntitlementsServer {
     } while (cursor !== undefined);
   }
 
+  /** `GET /v1/audit`: one page of the environment's audit log, newest first. */
+  async getAuditLog({ customerId: customer, cursor, limit, signal } = {}) {
+    const page = await this.#json("GET", "/v1/audit", { query: { customerId: customer, cursor, limit }, signal });
+    for (const e of page.entries ?? []) dated(e, ["at"]);
+    return page;
+  }
+
   /** `POST /v1/customers/{id}/tokens`: a customer token for browsers. */
   async mintToken(id, { ttlSeconds, signal } = {}) {
     const body = ttlSeconds === undefined ? {} : { ttlSeconds };

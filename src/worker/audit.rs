@@ -105,7 +105,7 @@ pub struct AuditEntry {
 pub struct AuditQuery {
     /// Only this customer's entries.
     pub customer_id: Option<String>,
-    /// Only entries older than this sequence number (the previous page's `next`).
+    /// Only entries older than this sequence number (the previous page's `cursor`).
     pub before: Option<i64>,
     /// Most entries (1 to [`MAX_LIMIT`]).
     pub limit: u32,
@@ -116,9 +116,10 @@ pub struct AuditQuery {
 pub struct AuditPage {
     /// Entries, newest first.
     pub entries: Vec<AuditEntry>,
-    /// The cursor of the next (older) page when more follow.
+    /// The cursor of the next (older) page when more follow (the name the customer
+    /// list uses too).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
+    pub cursor: Option<String>,
 }
 
 /// The ids of a list whose items are all objects with a string `id`; `None` otherwise.

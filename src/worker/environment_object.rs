@@ -336,8 +336,11 @@ impl EnvironmentObject {
         }
         json_ok(
             200,
-            &serde_json::to_value(AuditPage { entries, next })
-                .map_err(|e| ApiError::internal(e.to_string()))?,
+            &serde_json::to_value(AuditPage {
+                entries,
+                cursor: next,
+            })
+            .map_err(|e| ApiError::internal(e.to_string()))?,
         )
     }
 }

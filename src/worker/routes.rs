@@ -704,8 +704,8 @@ pub async fn live(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<Response>
 }
 
 /// `GET /v1/audit?customerId=&cursor=&limit=`: the environment's audit log, newest first
-/// (`{ entries, next? }`, see [`audit`]), server key. `cursor` is the previous page's
-/// `next`; `limit` is 1 to 200 (default 50). A bad or unknown parameter is 400
+/// (`{ entries, cursor? }`, see [`audit`]), server key. `cursor` is the previous page's
+/// `cursor`; `limit` is 1 to 200 (default 50). A bad or unknown parameter is 400
 /// `invalid_query` naming it.
 pub async fn audit_log(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
     let env = ctx.server(req)?;
@@ -752,7 +752,7 @@ where
             }
             "cursor" => {
                 let n = v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    invalid(k, "cursor must be the `next` of a previous page".into())
+                    invalid(k, "cursor must be the `cursor` of a previous page".into())
                 })?;
                 query.before = Some(n);
             }

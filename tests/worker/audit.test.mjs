@@ -113,8 +113,8 @@ test("pages newest first with a cursor, and the customer filter keeps only that 
     const p = await page(`?customerId=${id}&limit=2${cursor ? `&cursor=${p_next(cursor)}` : ""}`);
     seen.push(...p.entries);
     assert.ok(p.entries.length <= 2);
-    if (!p.next) break;
-    cursor = p.next;
+    if (!p.cursor) break;
+    cursor = p.cursor;
   }
   assert.equal(seen.length, 5);
   assert.deepEqual(seen.map((e) => e.action), ["token.mint", "token.mint", "token.mint", "token.mint", "customer.put"]);

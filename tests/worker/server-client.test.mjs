@@ -309,6 +309,24 @@ test("credits: a grant (Dates sent as RFC 3339) shows in the balances and the de
   assert.equal((await server.getCredits(id)).pools[0].balance, 95, "nothing stored");
 });
 
+test("the audit log: a customer's writes, newest first, paged with the cursor, Dates", async () => {
+  proxy.plan([]);
+  const id = await newCustomer();
+  await server.mintToken(id);
+  await server.reportUsage({ customerId: id, featureId: "seats", value: 2, updateBehavior: "set" });
+  const first = await server.getAuditLog({ customerId: id, limit: 2 });
+  assert.deepEqual(first.entries.map((e) => e.action), ["usage.set", "token.mint"]);
+  assert.ok(first.entries.every((e) => e.at instanceof Date && e.customerId === id && e.actor.startsWith("sha256:")));
+  assert.equal(typeof first.cursor, "string");
+  const rest = await server.getAuditLog({ customerId: id, cursor: first.cursor });
+  assert.deepEqual(rest.entries.map((e) => e.action), ["customer.put"]);
+  assert.equal(rest.cursor, undefined);
+  const bad = await server.getAuditLog({ limit: 0 }).catch((e) => e);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.code, "invalid_query");
+  assert.equal(bad.path, "limit");
+});
+
 test("an answer lost after the Worker committed is retried with the same key and counts once", async () => {
   const id = await newCustomer();
   // A report: the Worker counts it, the connection dies before the answer.
