@@ -9,6 +9,8 @@ out=target/www
 tmp=$(mktemp -d target/www.XXXXXX 2>/dev/null || { mkdir -p target; mktemp -d target/www.XXXXXX; })
 trap 'rm -rf "$tmp"' EXIT
 cp -R www/. "$tmp/"
+# The console (/console): its modules bundled from node_modules (scripts/build-console.sh).
+bash scripts/build-console.sh "$tmp/console"
 if [ -f pkg/index.js ] && [ -f pkg/edge_entitlements_bg.wasm ]; then
   mkdir -p "$tmp/pkg"
   cp pkg/index.js pkg/client.js pkg/live.js pkg/edge_entitlements.js pkg/edge_entitlements_bg.wasm pkg/edge_entitlements_client.js pkg/edge_entitlements_client_bg.wasm "$tmp/pkg/"
