@@ -353,3 +353,29 @@ test("the last and first representable instants answer (no period loop at year 9
     assert.equal(typeof c.getMeteredEntitlement({ featureId: "calls" }).hasAccess, "boolean");
   }
 });
+
+test("nextChange: the next instant an answer changes by itself, moving on past the snapshot's validUntil", () => {
+  const trial = vector("lifecycle-trial-active.json"); // pro in trial until 2026-03-20, exports daily
+  let now = Date.parse("2026-03-19T12:00:00Z");
+  const c = new EntitlementsClient({ now: () => new Date(now) });
+  assert.equal(c.nextChange(), null, "no snapshot");
+  c.applySnapshot(buildSnapshot(trial.catalog, trial.customer, { environment: "production", version: 1, now: new Date(now) }));
+  assert.equal(c.snapshotInfo.validUntil.toISOString(), "2026-03-20T00:00:00.000Z");
+  assert.equal(c.nextChange().toISOString(), "2026-03-20T00:00:00.000Z");
+  now = Date.parse("2026-03-19T23:59:59.999Z");
+  assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).hasAccess, true);
+  assert.equal(c.nextChange().toISOString(), "2026-03-20T00:00:00.000Z");
+  // Past it: nothing grants any more, nothing changes by itself.
+  now = Date.parse("2026-03-20T00:00:00Z");
+  assert.equal(c.getBooleanEntitlement({ featureId: "sso" }).hasAccess, false);
+  assert.equal(c.nextChange(), null);
+  // An active subscription: the daily period of `exports` rolls over every midnight.
+  const active = { ...trial.customer, subscriptions: [{ ...trial.customer.subscriptions[0], status: "active", trialEndDate: undefined }] };
+  delete active.subscriptions[0].trialEndDate;
+  c.applySnapshot(buildSnapshot(trial.catalog, active, { environment: "production", version: 2, now: new Date(now) }));
+  assert.equal(c.nextChange().toISOString(), "2026-03-21T00:00:00.000Z");
+  now = Date.parse("2026-03-22T05:00:00Z"); // two days on, the same snapshot
+  assert.equal(c.snapshotInfo.validUntil.toISOString(), "2026-03-21T00:00:00.000Z");
+  assert.equal(c.nextChange().toISOString(), "2026-03-23T00:00:00.000Z");
+  assert.ok(c.nextChange() !== c.nextChange(), "a fresh Date each call");
+});

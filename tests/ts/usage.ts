@@ -56,6 +56,8 @@ export function use(catalog: Catalog, customer: CustomerState): number {
   const recorded: UsageRecorded | null = client.recordUsage("api-calls", 1);
   const info: SnapshotInfo | null = client.snapshotInfo;
   const issued: Date | undefined = info?.issuedAt;
+  const next: Date | null = client.nextChange();
+  console.log(next?.getTime());
   const off = client.addListener((i: SnapshotInfo) => console.log(i.version, i.validUntil?.getTime()));
   off();
   const listener = (i: SnapshotInfo) => console.log(i.customerId);
