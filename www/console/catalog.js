@@ -11,7 +11,9 @@ import { previewImpact } from "./impact.js";
 const SKELETON = { features: [], products: [], plans: [], addons: [] };
 
 function levelText(v) {
-  if (v === null) return "no access";
+  if (v === null) return "none";
+  if (v === true) return "access";
+  if (v === false) return "no access";
   if (v === Infinity) return "unlimited";
   return fmt(v);
 }
@@ -26,7 +28,7 @@ function impactView(result) {
         "ul",
         {},
         changes.map((c) =>
-          el("li", { "data-impact-feature": c.featureId, "data-impact-kind": c.kind }, el("span", { class: `kind kind-${c.kind}`, text: c.kind }), " ", el("code", { text: c.featureId }), ` ${levelText(c.from)} → ${levelText(c.to)}`),
+          el("li", { "data-impact-feature": c.featureId, "data-impact-kind": c.kind }, el("span", { class: `kind kind-${c.kind}`, text: c.kind }), " ", el("code", { text: c.featureId }), ` ${levelText(c.from)} → ${levelText(c.to)}`, c.reason ? ` (${c.reason})` : ""),
         ),
       ),
     ),

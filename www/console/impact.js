@@ -3,12 +3,12 @@
 // catalog by the engine, and the decisions of now are compared feature by feature.
 import { allCustomerIds, getCustomer } from "./api.js";
 
-/** What a decision grants, as one comparable number (Infinity: unlimited; null: no access). */
-function level(d) {
-  if (!d || !d.hasAccess) return null;
+/** What a decision grants, as one comparable number (Infinity: unlimited; null: none). */
+function amount(d) {
+  if (!d) return null;
   if (d.isUnlimited) return Infinity;
-  if (d.feature?.type === "credit") return d.balance ?? 0;
-  return d.usageLimit ?? d.value ?? 0;
+  if (d.feature?.type === "credit") return d.balance ?? null;
+  return d.usageLimit ?? d.value ?? null;
 }
 
 function decisions(engine, catalog, state, now) {
@@ -18,20 +18,30 @@ function decisions(engine, catalog, state, now) {
   return new Map(client.getEntitlements().map((d) => [d.feature?.id, d]));
 }
 
-/** The changes between two decision maps: `[{ featureId, kind, from, to }]`. */
+/**
+ * The changes between two decision maps: `[{ featureId, kind, from, to, reason? }]`, where
+ * kind is `gained`/`lost` (access now, e.g. lost when usage is already past a lowered
+ * limit) and `raised`/`lowered`/`changed` (the limit, value or balance), both when both
+ * change.
+ */
 export function compareDecisions(before, after) {
   const changes = [];
   for (const id of new Set([...before.keys(), ...after.keys()])) {
-    const a = level(before.get(id));
-    const b = level(after.get(id));
-    if (a === b) continue;
-    let kind;
-    if (a === null) kind = "gained";
-    else if (b === null) kind = "lost";
-    else kind = b > a ? "raised" : "lowered";
-    changes.push({ featureId: id, kind, from: a, to: b });
+    const a = before.get(id);
+    const b = after.get(id);
+    const hadAccess = a?.hasAccess === true;
+    const hasAccess = b?.hasAccess === true;
+    if (hadAccess !== hasAccess) {
+      changes.push({ featureId: id, kind: hasAccess ? "gained" : "lost", from: hadAccess, to: hasAccess, reason: b?.accessDeniedReason });
+    }
+    const x = amount(a);
+    const y = amount(b);
+    if (x !== y) {
+      const kind = x === null || y === null ? "changed" : y > x ? "raised" : "lowered";
+      changes.push({ featureId: id, kind, from: x, to: y });
+    }
   }
-  return changes.sort((x, y) => x.featureId.localeCompare(y.featureId));
+  return changes.sort((p, q) => p.featureId.localeCompare(q.featureId));
 }
 
 /**
