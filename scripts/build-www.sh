@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Assembles the static assets the Worker serves (wrangler.toml [assets]) into target/www:
-# the demo page (www/, with its seed data under /demo/) and the npm package (pkg/, at
-# /pkg/). Cheap; run by scripts/dev.sh, the Worker build and the tests. Without pkg/ the
-# page is copied alone (wrangler only needs the folder to exist).
+# the demo page (www/, with its seed data under /demo/), the npm package (pkg/, at
+# /pkg/) and the React page (www/react/ bundled with React, at /react/). Cheap; run by
+# scripts/dev.sh, the Worker build and the tests. Without pkg/ the page is copied alone
+# (wrangler only needs the folder to exist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/www
@@ -19,6 +20,16 @@ if [ -f pkg/index.js ] && [ -f pkg/edge_entitlements_bg.wasm ]; then
   for map in pkg/*.js.map; do [ -f "$map" ] && cp "$map" "$tmp/pkg/"; done
 else
   echo "build-www: pkg/ not built (npm run build:pkg); the page will not load without it" >&2
+fi
+# The React page (/react/): www/react/app.js bundled with React from node_modules and
+# edge-entitlements/react from pkg/, as an app's bundler would (esbuild, wrangler's).
+if [ -f pkg/react.js ] && [ -x node_modules/.bin/esbuild ]; then
+  node_modules/.bin/esbuild www/react/app.js --bundle --minify --format=esm --sourcemap \
+    --alias:edge-entitlements=./pkg --define:process.env.NODE_ENV='"production"' \
+    --outfile="$tmp/react/app.js" --log-level=warning
+else
+  rm -rf "$tmp/react"
+  echo "build-www: no pkg/react.js or esbuild: the React page (/react/) is left out" >&2
 fi
 # Swap in one step, so a running wrangler dev never sees a half-copied folder for long.
 rm -rf "$out.old"
