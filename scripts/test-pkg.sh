@@ -25,7 +25,7 @@ echo "== npm pack pkg/ (dry run)" >&2
 node -e '
 const [p] = require("./target/npm-pack.json");
 const files = p.files.map((f) => f.path);
-for (const need of ["package.json", "README.md", "index.js", "index.d.ts", "schema.d.ts", "edge_entitlements.js", "edge_entitlements_bg.wasm", "client.js", "client.d.ts", "edge_entitlements_client.js", "edge_entitlements_client_bg.wasm", "server.js", "server.d.ts"]) {
+for (const need of ["package.json", "README.md", "index.js", "index.d.ts", "schema.d.ts", "edge_entitlements.js", "edge_entitlements_bg.wasm", "client.js", "client.d.ts", "edge_entitlements_client.js", "edge_entitlements_client_bg.wasm", "server.js", "server.d.ts", "react.js", "react.d.ts"]) {
   if (!files.includes(need)) { console.error(`npm pack lacks ${need}`); process.exit(1); }
 }
 if (!files.some((f) => /^snippets\/.*\/js\/client\.js$/.test(f))) { console.error("npm pack lacks the client snippet"); process.exit(1); }
