@@ -2,6 +2,8 @@
 //! section 3 over the core, with catalogs in KV, one Durable Object per customer and one
 //! per environment.
 //!
+//! - [`route_table`]: every route as data, which the router dispatches from and
+//!   [`openapi`] describes (`GET /v1/openapi.json`);
 //! - [`routes`]: thin handlers (authenticate, decode, call, encode);
 //! - [`customer_object`]: the customer's Durable Object (state, usage, idempotency, live);
 //! - [`customer_store`]: its SQLite tables; [`catalog_store`]: catalogs in KV;
@@ -45,7 +47,7 @@ pub mod token;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use self::auth::AuthConfig;
-use self::errors::{json_ok, ApiError, ApiResult};
+use self::errors::{ApiError, ApiResult};
 use self::route_table::Op;
 use self::routes::Ctx;
 
@@ -107,10 +109,6 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
     let (op, id) = route_table::resolve(&segments, method.as_ref())?;
     let id = id.unwrap_or_default().to_string();
     match op {
-        Op::Root => json_ok(
-            200,
-            &serde_json::json!({ "name": "edge-entitlements", "api": "/v1" }),
-        ),
         Op::Health | Op::HealthHead => routes::health(),
         Op::OpenApi => openapi::response(),
         Op::PutCatalog => routes::put_catalog(&ctx, req).await,

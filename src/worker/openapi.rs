@@ -205,14 +205,6 @@ mod generate {
     fn shape(op: Op) -> Shape {
         let none: &[&str] = &[];
         match op {
-            Op::Root => Shape {
-                summary: "Names the API",
-                description: "",
-                parameters: vec![],
-                body: None,
-                answers: vec![("200", ok("The API's name and base path", schema_ref("Root")))],
-                errors: none,
-            },
             Op::Health => Shape {
                 summary: "Liveness",
                 description: "",
@@ -492,14 +484,6 @@ mod generate {
                     "required": ["path", "message"],
                     "additionalProperties": false,
                     "properties": { "path": { "type": "string" }, "message": { "type": "string" } }
-                }),
-            ),
-            (
-                "Root",
-                json!({
-                    "type": "object",
-                    "required": ["name", "api"],
-                    "properties": { "name": { "type": "string" }, "api": { "type": "string" } }
                 }),
             ),
             (

@@ -1,7 +1,8 @@
 //! The Worker's routes as data (API section 3): the router dispatches from [`ROUTES`] and
 //! the OpenAPI document (`openapi.rs`) is made from it, so the document cannot describe a
 //! route the router lacks, nor the router accept one the document leaves out. The demo
-//! routes (`/demo/*`, development only) are not part of the API and not in the table.
+//! routes (`/demo/*`, development only) are not part of the API and not in the table; `/`
+//! is the demo page's (the `[assets]` binding serves it, see wrangler.toml).
 
 use super::errors::{ApiError, ApiResult};
 use super::ident;
@@ -9,8 +10,6 @@ use super::ident;
 /// What a route does; the router maps each to its handler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// `GET /`: names the API.
-    Root,
     /// `GET /v1/health`.
     Health,
     /// `HEAD /v1/health`.
@@ -89,7 +88,6 @@ const fn route(
 
 /// Every route the Worker answers.
 pub const ROUTES: &[Route] = &[
-    route(Op::Root, "GET", "/", Access::Anyone, "root"),
     route(Op::Health, "GET", "/v1/health", Access::Anyone, "health"),
     route(
         Op::HealthHead,

@@ -18,7 +18,7 @@ import { startWranglerDev } from "./wrangler.mjs";
 
 const VENV = join(root, "target/venv/bin");
 // Examples per operation: bounded so that the run takes a few minutes on 2 cores.
-const MAX_EXAMPLES = Number(process.env.OPENAPI_FUZZ_EXAMPLES ?? 25);
+const MAX_EXAMPLES = Number(process.env.OPENAPI_FUZZ_EXAMPLES ?? 100);
 const SEED = 20261101;
 
 // The seed data the document's examples name (customer `acme`, features `api-calls`,
