@@ -80,7 +80,7 @@ setup_python() {
   [ -x "$VENV/bin/python" ] || { log "python3 -m venv $VENV"; python3 -m venv "$VENV"; }
   local want="schemathesis==$SCHEMATHESIS_VERSION openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
   local have
-  have=$("$VENV/bin/pip" freeze 2>/dev/null | grep -iE '^(schemathesis|openapi-spec-validator)==' | sort -f | tr '\n' ' ' || true)
+  have=$("$VENV/bin/pip" freeze | awk 'tolower($0) ~ /^(schemathesis|openapi-spec-validator)==/' | sort -f | tr '\n' ' ')
   if [ "$have" != "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION " ]; then
     log "pip install $want"
     # shellcheck disable=SC2086

@@ -6,6 +6,7 @@
 // - schemathesis (PyPI) fuzzes every operation from it with the development server key
 //   and fails on any 5xx and on any answer the document does not describe (status code,
 //   content type, body schema).
+// OPENAPI_FUZZ_EXAMPLES (default 100 per operation) and OPENAPI_FUZZ_SEED widen a run.
 // The Python tools live in target/venv (scripts/setup.sh python); without them this suite
 // fails, it does not skip.
 import { test } from "node:test";
@@ -19,7 +20,7 @@ import { startWranglerDev } from "./wrangler.mjs";
 const VENV = join(root, "target/venv/bin");
 // Examples per operation: bounded so that the run takes a few minutes on 2 cores.
 const MAX_EXAMPLES = Number(process.env.OPENAPI_FUZZ_EXAMPLES ?? 100);
-const SEED = 20261101;
+const SEED = Number(process.env.OPENAPI_FUZZ_SEED ?? 20261101);
 
 // The seed data the document's examples name (customer `acme`, features `api-calls`,
 // `seats`, `sso`, pool `ai-credits`), so that generated requests reach real customers.
