@@ -8,6 +8,7 @@
 #   scripts/setup.sh browsers   + chromium/chromium-driver, firefox-esr, geckodriver
 #   scripts/setup.sh worker     + worker-build
 #   scripts/setup.sh npm        + root npm packages (wrangler, miniflare, binaryen, ...)
+#   scripts/setup.sh python     + target/venv: schemathesis, openapi-spec-validator (PyPI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,10 @@ WASM_BINDGEN_VERSION=0.2.130
 WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
+# The API fuzzer and the OpenAPI validator of tests/worker/openapi.test.mjs.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+VENV=target/venv
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -75,6 +80,19 @@ setup_npm() {
   fi
 }
 
+setup_python() {
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then apt_install python3-venv; fi
+  [ -x "$VENV/bin/python" ] || { log "python3 -m venv $VENV"; python3 -m venv "$VENV"; }
+  local want="schemathesis==$SCHEMATHESIS_VERSION openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+  local have
+  have=$("$VENV/bin/pip" freeze | awk 'tolower($0) ~ /^(schemathesis|openapi-spec-validator)==/' | sort -f | tr '\n' ' ')
+  if [ "$have" != "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION " ]; then
+    log "pip install $want"
+    # shellcheck disable=SC2086
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check $want
+  fi
+}
+
 what=${1:-all}
 case "$what" in
   rust) setup_rust ;;
@@ -82,6 +100,7 @@ case "$what" in
   browsers) setup_browsers ;;
   worker) setup_rust; setup_worker ;;
   npm) setup_npm ;;
-  all) setup_rust; setup_wasm; setup_browsers; setup_worker; setup_npm ;;
-  *) echo "usage: scripts/setup.sh [rust|wasm|browsers|worker|npm|all]" >&2; exit 2 ;;
+  python) setup_python ;;
+  all) setup_rust; setup_wasm; setup_browsers; setup_worker; setup_npm; setup_python ;;
+  *) echo "usage: scripts/setup.sh [rust|wasm|browsers|worker|npm|python|all]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Worker, then runs the Node integration tests of tests/worker/ against it on
 # real workerd (Miniflare for most suites, `wrangler dev` for one; only 127.0.0.1), and
-# checks that `wrangler deploy --dry-run` bundles it.
+# checks that `wrangler deploy --dry-run` bundles it. `openapi.test.mjs` fuzzes the API with
+# schemathesis from its OpenAPI document.
 #
 #   scripts/test-worker.sh                                   build + every suite + dry run
 #   WORKER_SKIP_BUILD=1 scripts/test-worker.sh [files...]    reuse build/, chosen suites
@@ -18,9 +19,11 @@ fi
 if [ $# -eq 0 ]; then
   echo "== cargo clippy (feature worker, wasm32)"
   cargo clippy --features worker --target wasm32-unknown-unknown -- -D warnings
-  echo "== cargo test (feature worker: auth, tokens, names)"
-  cargo test --features worker --lib worker::
+  echo "== cargo test (features worker, schema: auth, tokens, names, routes, the OpenAPI document)"
+  cargo test --features worker,schema --lib worker::
 fi
+# tests/worker/openapi.test.mjs runs schemathesis and openapi-spec-validator from target/venv.
+bash scripts/setup.sh python
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 if [ $# -gt 0 ]; then files=("$@"); else files=(tests/worker/*.test.mjs); fi
 node --test --test-concurrency=1 "${files[@]}"

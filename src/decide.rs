@@ -42,6 +42,7 @@ impl CheckKind {
 
 /// Why access was denied. The names are those of Stigg's client SDK.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum DeniedReason {
     /// No such customer (server side).
     CustomerNotFound,
@@ -114,6 +115,33 @@ pub struct Check<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct FeatureRef<'a>(pub &'a Feature);
 
+/// The schema of what [`FeatureRef`] writes: the catalog feature's public fields.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for FeatureRef<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FeatureRef".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let feature_type = generator.subschema_for::<crate::FeatureType>();
+        let meter = generator.subschema_for::<crate::Meter>();
+        schemars::json_schema!({
+            "description": "The feature part of a result: id, type, meter, units, display name.",
+            "type": "object",
+            "properties": {
+                "id": { "type": "string" },
+                "type": feature_type,
+                "meter": meter,
+                "units": { "type": "string" },
+                "unitsPlural": { "type": "string" },
+                "displayName": { "type": "string" }
+            },
+            "required": ["id", "type"],
+            "additionalProperties": false
+        })
+    }
+}
+
 impl Serialize for FeatureRef<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -141,6 +169,7 @@ impl Serialize for FeatureRef<'_> {
 /// `None` and are left out of JSON.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Decision<'a> {
     /// Whether access is granted.
     pub has_access: bool,
@@ -153,18 +182,22 @@ pub struct Decision<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<FeatureRef<'a>>,
     /// Numeric: the value (absent when unlimited or not granted).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub value: Option<f64>,
     /// Numeric and metered: whether unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_unlimited: Option<bool>,
     /// Metered: the limit (absent when unlimited or not granted).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub usage_limit: Option<f64>,
     /// Metered: usage of the current period.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub current_usage: Option<f64>,
     /// Metered: the usage asked for.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "number")]
     pub requested_usage: Option<f64>,
     /// Metered with a reset period.
@@ -191,6 +224,7 @@ pub struct Decision<'a> {
 /// The credit fields of a decision (SEMANTICS section 7).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreditPart<'a> {
     /// The pool the feature spends.
     pub credit_id: &'a str,
@@ -198,9 +232,11 @@ pub struct CreditPart<'a> {
     #[serde(skip)]
     pub pool: FeatureIdx,
     /// What `requestedUsage` costs, in credits.
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "crate::credits::amount::json")]
     pub cost: Credits,
     /// The pool's balance before this request, in credits.
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "crate::credits::amount::json")]
     pub balance: Credits,
     /// Credit checks: the earliest `expiresAt` among grants in force with something left.

@@ -51,8 +51,9 @@
 //! - `wasm-build`: `wasm` plus `validateCatalog` and `buildSnapshot` (`src/wasm/build.rs`;
 //!   the main entry, `edge-entitlements`).
 //! - `worker`: the Cloudflare Worker (`src/worker/`), built by `worker-build`.
-//! - `schema`: JSON Schemas of the inputs (`schemars`), for `examples/json_schema.rs`,
-//!   from which the npm package's input types are generated.
+//! - `schema`: JSON Schemas of the inputs and answers (`schemars`), for
+//!   `examples/json_schema.rs`, from which the npm package's input types are generated,
+//!   and (with `worker`) for the Worker's OpenAPI document (`examples/openapi.rs`).
 //!
 //! Without features the crate is the pure core and builds for any target.
 

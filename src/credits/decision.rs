@@ -13,10 +13,12 @@ use super::amount::{ceil_millionth, from_f64, Credits};
 /// One draw of a cost: `{grantId, amount}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Draw {
     /// The grant drawn from.
     pub grant_id: String,
     /// Credits drawn from it.
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "super::amount::json")]
     pub amount: Credits,
 }

@@ -18,6 +18,7 @@ use super::state::{CreditGrant, EntryForm, GrantCategory, DEFAULT_PRIORITY, PLAN
 /// Where a grant comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum GrantSource {
     /// The winning subscription's plan grant, `"plan:" + subscriptionId`.
     Plan,
@@ -30,6 +31,7 @@ pub enum GrantSource {
 /// it has no `category` (it ranks as paid).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GrantView {
     /// The grant id (`plan:<subscriptionId>` for a plan grant).
     pub id: String,
@@ -41,9 +43,11 @@ pub struct GrantView {
     /// Lower burns first.
     pub priority: u32,
     /// Credits granted (a plan grant: `amount + carried`).
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "super::amount::json")]
     pub amount: Credits,
     /// Credits left: `amount - used`, never below 0.
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "super::amount::json")]
     pub remaining: Credits,
     /// When it came (or comes) into force.

@@ -15,13 +15,16 @@ use super::state::EntryForm;
 /// One pool: `{ creditId, balance, uncovered, nextExpiry?, grants }`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PoolReport {
     /// The pool.
     pub credit_id: String,
     /// Credits left in the grants in force.
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "super::amount::json")]
     pub balance: Credits,
     /// The pool's lifetime uncovered use (0 when none).
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(with = "super::amount::json")]
     pub uncovered: Credits,
     /// The earliest expiry among grants in force with something left.

@@ -50,8 +50,10 @@ impl Scope {
 /// the current counter after the report (late or not) and the bounds of `W`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReportAnswer {
     /// Usage counted in the current window after the report (calls, seats...).
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(serialize_with = "crate::decide::number_value")]
     pub current_usage: f64,
     /// Start of `W`, absent when `W` is all of time or there is no entitlement.

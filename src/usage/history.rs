@@ -28,6 +28,7 @@ pub struct HistoryKey {
 /// One history row: `{featureId, periodStart?, periodEnd?, total}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HistoryRow {
     /// The metered feature.
     pub feature_id: String,
@@ -38,6 +39,7 @@ pub struct HistoryRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_end: Option<Timestamp>,
     /// Usage counted in the period (calls, seats...).
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     #[serde(serialize_with = "crate::decide::number_value")]
     pub total: f64,
 }

@@ -28,7 +28,9 @@ pub const MAX_LIMIT: u32 = 200;
 pub const DEFAULT_LIMIT: u32 = 50;
 
 /// What a recorded write did.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", schemars(rename = "AuditAction"))]
 pub enum Action {
     /// `PUT /v1/catalog`.
     #[serde(rename = "catalog.put")]
@@ -77,6 +79,7 @@ pub struct AuditInput {
 }
 
 /// An entry as `GET /v1/audit` answers it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
@@ -112,6 +115,7 @@ pub struct AuditQuery {
 }
 
 /// A page of the audit log.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuditPage {
     /// Entries, newest first.

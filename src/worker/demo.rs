@@ -86,7 +86,7 @@ async fn session(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
     let (token, expires_at) = routes::issue_token(ctx, who.env, who.customer, SESSION_TTL_SECONDS)?;
     json_ok(
         200,
-        &json!({ "token": token, "expiresAt": expires_at, "environment": ENVIRONMENT }),
+        &json!({ "token": token, "expiresAt": expires_at.to_string(), "environment": ENVIRONMENT }),
     )
 }
 

@@ -2,6 +2,8 @@
 //! section 3 over the core, with catalogs in KV, one Durable Object per customer and one
 //! per environment.
 //!
+//! - [`route_table`]: every route as data, which the router dispatches from and
+//!   [`openapi`] describes (`GET /v1/openapi.json`);
 //! - [`routes`]: thin handlers (authenticate, decode, call, encode);
 //! - [`customer_object`]: the customer's Durable Object (state, usage, idempotency, live);
 //! - [`customer_store`]: its SQLite tables; [`catalog_store`]: catalogs in KV;
@@ -38,14 +40,17 @@ pub mod ident;
 pub mod listing;
 pub mod live;
 pub mod loaded;
+pub mod openapi;
 pub mod protocol;
+pub mod route_table;
 pub mod routes;
 pub mod token;
 
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use self::auth::AuthConfig;
-use self::errors::{json_ok, ApiError, ApiResult};
+use self::errors::{ApiError, ApiResult};
+use self::route_table::Op;
 use self::routes::Ctx;
 
 #[event(fetch)]
@@ -82,11 +87,7 @@ fn with_cors(res: Response) -> worker::Result<Response> {
     Ok(res.with_headers(headers))
 }
 
-fn method_not_allowed(allowed: &str) -> ApiError {
-    ApiError::new(405, "method_not_allowed", format!("allowed: {allowed}"))
-}
-
-/// Dispatches by path and method.
+/// Dispatches by path and method, through [`route_table::ROUTES`].
 async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
     let path = req.path();
     let segments = path
@@ -103,48 +104,28 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         test_now: clock::test_now(env, req, clock::TEST_NOW_HEADER)?,
         test_clock: clock::test_clock_enabled(env),
     };
-    let method = req.method();
-    match (segments.as_slice(), method) {
-        (["v1", "health"], Method::Get | Method::Head) => routes::health(),
-        (["v1", "health"], _) => Err(method_not_allowed("GET")),
-        (["v1", "catalog"], Method::Put) => routes::put_catalog(&ctx, req).await,
-        (["v1", "catalog"], Method::Get) => routes::get_catalog(&ctx, req).await,
-        (["v1", "catalog"], _) => Err(method_not_allowed("GET, PUT")),
-        (["v1", "usage"], Method::Post) => routes::usage(&ctx, req).await,
-        (["v1", "check"], Method::Post) => routes::check(&ctx, req).await,
-        (["v1", "credits", "grants"], Method::Post) => routes::post_credit_grant(&ctx, req).await,
-        (["v1", "usage" | "check"] | ["v1", "credits", "grants"], _) => {
-            Err(method_not_allowed("POST"))
-        }
-        (["v1", "audit"], Method::Get) => routes::audit_log(&ctx, req).await,
-        (["v1", "audit"], _) => Err(method_not_allowed("GET")),
-        (["v1", "customers"], Method::Get) => routes::list_customers(&ctx, req).await,
-        (["v1", "customers"], _) => Err(method_not_allowed("GET")),
-        (["v1", "customers", id, rest @ ..], m) => {
-            let id = ident::customer_id(id)?.to_string();
-            match (rest, m) {
-                ([], Method::Put) => routes::put_customer(&ctx, req, &id).await,
-                ([], Method::Get) => routes::get_customer(&ctx, req, &id).await,
-                ([], _) => Err(method_not_allowed("GET, PUT")),
-                (["tokens"], Method::Post) => routes::mint_token(&ctx, req, &id).await,
-                (["snapshot"], Method::Get) => routes::snapshot(&ctx, req, &id).await,
-                (["live"], Method::Get) => routes::live(&ctx, req, &id).await,
-                (["usage"], Method::Get) => routes::history(&ctx, req, &id).await,
-                (["credits"], Method::Get) => routes::credits(&ctx, req, &id).await,
-                (["tokens"], _) => Err(method_not_allowed("POST")),
-                (["snapshot" | "live" | "usage" | "credits"], _) => Err(method_not_allowed("GET")),
-                _ => Err(not_found()),
-            }
-        }
-        (["demo", rest @ ..], m) => demo::route(&ctx, req, rest, m).await,
-        ([""], Method::Get) => json_ok(
-            200,
-            &serde_json::json!({ "name": "edge-entitlements", "api": "/v1" }),
-        ),
-        _ => Err(not_found()),
+    if let ["demo", rest @ ..] = segments.as_slice() {
+        return demo::route(&ctx, req, rest, req.method()).await;
     }
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("not_found", "no such route")
+    let method = req.method();
+    let (op, id) = route_table::resolve(&segments, method.as_ref())?;
+    let id = id.unwrap_or_default().to_string();
+    match op {
+        Op::Health | Op::HealthHead => routes::health(),
+        Op::OpenApi => openapi::response(),
+        Op::PutCatalog => routes::put_catalog(&ctx, req).await,
+        Op::GetCatalog => routes::get_catalog(&ctx, req).await,
+        Op::PostUsage => routes::usage(&ctx, req).await,
+        Op::Check => routes::check(&ctx, req).await,
+        Op::PostCreditGrant => routes::post_credit_grant(&ctx, req).await,
+        Op::ListCustomers => routes::list_customers(&ctx, req).await,
+        Op::PutCustomer => routes::put_customer(&ctx, req, &id).await,
+        Op::GetCustomer => routes::get_customer(&ctx, req, &id).await,
+        Op::MintToken => routes::mint_token(&ctx, req, &id).await,
+        Op::Snapshot => routes::snapshot(&ctx, req, &id).await,
+        Op::Live => routes::live(&ctx, req, &id).await,
+        Op::History => routes::history(&ctx, req, &id).await,
+        Op::Credits => routes::credits(&ctx, req, &id).await,
+        Op::Audit => routes::audit_log(&ctx, req).await,
+    }
 }

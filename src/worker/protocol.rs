@@ -55,11 +55,13 @@ pub const H_AUDIT_CHANGES: &str = "x-ee-audit-changes";
 /// A one-off credit grant to add (`POST /v1/credits/grants` without `customerId`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GrantRequest {
     /// The credit pool.
     pub feature_id: String,
     /// Credits (non-negative, at most 6 decimals).
     #[serde(with = "crate::credits::amount::json")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub amount: crate::credits::Credits,
     /// `paid` or `promotional`.
     pub category: crate::credits::GrantCategory,
@@ -75,6 +77,7 @@ pub struct GrantRequest {
         skip_serializing_if = "Option::is_none",
         with = "crate::number::whole_u32_opt"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<u32>"))]
     pub priority: Option<u32>,
     /// Default: made from the instant and the change counter.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@
 //! or the customer's object, and encodes; none holds state of its own.
 
 use futures_util::future::join_all;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Method, Request, Response};
 
@@ -250,10 +250,25 @@ pub async fn get_customer(ctx: &Ctx<'_>, req: &Request, id: &str) -> ApiResult<R
     protocol::call(ctx.env, &who, Method::Get, op::STATE, None, &[]).await
 }
 
+/// The body of `POST /v1/customers/{id}/tokens` (may be empty).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TokenRequest {
-    ttl_seconds: Option<u64>,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TokenRequest {
+    /// Lifetime in seconds: default 3600, at least 1, capped at 86400.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub ttl_seconds: Option<u64>,
+}
+
+/// The answer of `POST /v1/customers/{id}/tokens`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TokenAnswer {
+    /// The customer token, `eet1.<payload>.<signature>`.
+    pub token: String,
+    /// Its expiry (RFC 3339).
+    pub expires_at: Timestamp,
 }
 
 /// `POST /v1/customers/{id}/tokens`: `{ ttlSeconds? }` -> `{ token, expiresAt }`.
@@ -280,10 +295,14 @@ pub async fn mint_token(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResult
         action: Action::TokenMint,
         actor,
         customer_id: Some(id.to_string()),
-        changes: json!({ "ttlSeconds": ttl, "expiresAt": expires_at }),
+        changes: json!({ "ttlSeconds": ttl, "expiresAt": expires_at.to_string() }),
     };
     ctx.audit(&env, audit).await;
-    json_ok(200, &json!({ "token": token, "expiresAt": expires_at }))
+    let answer = TokenAnswer { token, expires_at };
+    json_ok(
+        200,
+        &serde_json::to_value(&answer).map_err(|e| ApiError::internal(e.to_string()))?,
+    )
 }
 
 /// Signs a token for customer `sub` of `env` valid for `ttl_seconds` from now; returns it
@@ -293,15 +312,14 @@ pub fn issue_token(
     env: String,
     sub: String,
     ttl_seconds: u64,
-) -> ApiResult<(String, String)> {
+) -> ApiResult<(String, Timestamp)> {
     let secret = ctx.auth.token_secret()?;
     let exp = ctx.now_ms / 1000 + ttl_seconds;
     let claims = Claims { env, sub, exp };
     let token = token::mint(secret, &claims)
         .ok_or_else(|| ApiError::internal("token could not be signed"))?;
     let expires_at = Timestamp::from_millis(i64::try_from(exp * 1000).unwrap_or(i64::MAX))
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+        .ok_or_else(|| ApiError::internal("token expiry out of range"))?;
     Ok((token, expires_at))
 }
 
