@@ -305,3 +305,56 @@ test("hooks outside a provider say so", (t) => {
   consoleErrors(t);
   assert.throws(() => render(h(Probe, { featureId: "sso" })), /useBooleanEntitlement must be used within <EntitlementsProvider>/);
 });
+
+test("StrictMode (effects run twice): one listener, one timer, one connection left open", async (t) => {
+  const client = new EntitlementsClient();
+  client.applySnapshot(snapshot(customer("pro", { trialEnd: new Date(Date.now() + 60_000) })));
+  const listeners = new Set();
+  const add = client.addListener.bind(client);
+  t.mock.method(client, "addListener", (fn) => {
+    listeners.add(fn);
+    const remove = add(fn);
+    return () => {
+      listeners.delete(fn);
+      remove();
+    };
+  });
+  const { container, unmount } = render(h(React.StrictMode, null, h(EntitlementsProvider, { client }, h("p", { id: "g" }, h(Gate, { feature: "sso" }, "on")))));
+  assert.equal(text(container, "#g"), "on");
+  assert.equal(listeners.size, 1);
+  act(() => void client.applySnapshot(snapshot(customer("free"), 2)));
+  assert.equal(text(container, "#g"), "");
+  unmount();
+  assert.equal(listeners.size, 0);
+
+  // Connecting: the first effect's connection is closed once it resolves.
+  const opened = [];
+  const fetch = async () => new Response(snapshot(customer("pro"), 3), { status: 200 });
+  const r = render(
+    h(
+      React.StrictMode,
+      null,
+      h(
+        EntitlementsProvider,
+        {
+          url: "https://entitlements.example.test",
+          customerId: "acme",
+          token: "t",
+          fetch,
+          WebSocket: null,
+          storage: null,
+          pollIntervalMs: 60_000,
+          onStatus: (s) => opened.push(s),
+        },
+        h("p", { id: "c" }, h(Gate, { feature: "sso", loading: "wait" }, "on")),
+      ),
+    ),
+  );
+  await act(async () => {
+    for (let i = 0; i < 100 && (text(r.container, "#c") !== "on" || !opened.includes("closed")); i++) await sleep(10);
+  });
+  assert.equal(text(r.container, "#c"), "on");
+  assert.equal(opened.filter((s) => s === "closed").length, 1, `statuses: ${opened}`);
+  r.unmount();
+  assert.equal(opened.filter((s) => s === "closed").length, 2);
+});
