@@ -10,6 +10,10 @@ out=${1:-target/www/console}
 mkdir -p "$out"
 # The copied sources import bare specifiers a browser cannot resolve: only the bundle stays.
 find "$out" -maxdepth 1 -name '*.js' -delete
+if [ ! -x node_modules/.bin/esbuild ]; then
+  echo "build-console: node_modules/.bin/esbuild missing (npm ci); /console will not load" >&2
+  exit 0
+fi
 node_modules/.bin/esbuild www/console/main.js \
   --bundle --format=esm --splitting --minify --sourcemap --target=es2022 \
   --external:/pkg/* --chunk-names='chunk-[name]-[hash]' \

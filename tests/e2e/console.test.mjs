@@ -55,6 +55,8 @@ async function openConsole() {
   page.on("request", (r) => requests.push(r.url()));
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  if (process.env.CONSOLE_E2E_DEBUG) page.on("console", (m) => console.error(`[page] ${m.type()}: ${m.text()}`));
+  if (process.env.CONSOLE_E2E_DEBUG) page.on("pageerror", (e) => console.error(`[page] error: ${e.message}`));
   await page.route("**/*", (route) => (route.request().url().startsWith(demo.url) ? route.continue() : route.abort()));
   await page.goto(`${demo.url}console`);
   await page.waitForSelector("body[data-ready='true']", { timeout: 30_000 });
@@ -103,6 +105,7 @@ test("console: sign in, edit with live validation, impact preview, publish, cust
   await page.waitForSelector("#main[data-page='catalog'] #catalog-editor .cm-content", { timeout: 30_000 });
   await page.waitForSelector("#main[data-violations='0']", { timeout: 15_000 });
   assert.equal(await page.locator("#environment").innerText(), "development");
+  assert.equal(await page.locator("#signin").isVisible(), false);
   // The structured view: plans as their inheritance tree, with what each adds or replaces.
   const proNode = page.locator('#catalog-structure [data-plan="free"] [data-plan="pro"]');
   assert.equal(await proNode.count(), 1);

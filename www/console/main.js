@@ -51,10 +51,9 @@ async function route() {
   const arg = rest.length ? decodeURIComponent(rest.join("/")) : undefined;
   cleanup?.();
   cleanup = null;
-  const main = $("#main");
-  main.replaceChildren();
-  for (const k of Object.keys(main.dataset)) delete main.dataset[k];
-  main.dataset.page = page;
+  // A fresh element per page: a late answer of the page left behind lands in a detached one.
+  const main = el("main", { id: "main", "data-page": page });
+  $("#main").replaceWith(main);
   for (const a of document.querySelectorAll("nav a")) a.toggleAttribute("aria-current", a.dataset.page === (page === "customer" ? "customers" : page));
   try {
     const dispose = await PAGES[page](main, arg);
@@ -95,6 +94,7 @@ async function start() {
         return;
       }
       signIn(key, answer.environment);
+      $("#signin-error").textContent = "";
       showApp();
     } catch (e) {
       showSignIn(`Could not reach the Worker: ${errorText(e)}`);

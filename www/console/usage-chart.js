@@ -25,7 +25,7 @@ export function usageChart(canvas) {
       chart.data.labels = sorted.map(label);
       chart.data.datasets = [
         { type: "bar", label: "usage", data: sorted.map((r) => r.total), backgroundColor: "#5b5bd6" },
-        ...(limit === null || limit === undefined ? [] : [{ type: "line", label: "limit now", data: sorted.map(() => limit), borderColor: "#c62a2f", pointRadius: 0, borderDash: [6, 4] }]),
+        ...(limit === null || limit === undefined ? [] : [{ type: "line", label: "limit now", data: sorted.map(() => limit), borderColor: "#c62a2f", borderWidth: 2, pointRadius: 8, pointStyle: "line", borderDash: [6, 4] }]),
       ];
       chart.update();
       // What the chart shows, for tests and assistive text.
