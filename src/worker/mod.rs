@@ -127,5 +127,6 @@ async fn route(req: &mut Request, env: &Env) -> ApiResult<Response> {
         Op::History => routes::history(&ctx, req, &id).await,
         Op::Credits => routes::credits(&ctx, req, &id).await,
         Op::Audit => routes::audit_log(&ctx, req).await,
+        Op::Environment => routes::environment(&ctx, req),
     }
 }

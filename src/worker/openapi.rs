@@ -306,6 +306,14 @@ mod generate {
                 answers: vec![("200", ok("One page", schema_ref("AuditPage")))],
                 errors: &["400", "401", "403", "500", "503"],
             },
+            Op::Environment => Shape {
+                summary: "The calling key's environment and identity",
+                description: "`keyId` is the key's identity as the audit log names it (`sha256:` and 16 hex digits of its SHA-256), never the key. Reads nothing stored.",
+                parameters: vec![],
+                body: None,
+                answers: vec![("200", ok("The environment", schema_ref("Environment")))],
+                errors: &["401", "403", "500"],
+            },
             Op::ListCustomers => Shape {
                 summary: "The environment's customers, by id",
                 description: "Ids in UTF-8 byte order. An unknown, repeated or bad parameter is 400 `invalid_query`.",
@@ -505,6 +513,18 @@ mod generate {
                     "type": "object",
                     "required": ["status"],
                     "properties": { "status": { "const": "ok" } }
+                }),
+            ),
+            (
+                "Environment",
+                json!({
+                    "type": "object",
+                    "required": ["environment", "keyId"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "environment": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" },
+                        "keyId": { "type": "string", "pattern": "^sha256:[0-9a-f]{16}$" }
+                    }
                 }),
             ),
             (

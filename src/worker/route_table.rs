@@ -44,6 +44,8 @@ pub enum Op {
     PostCreditGrant,
     /// `GET /v1/audit`.
     Audit,
+    /// `GET /v1/environment`.
+    Environment,
 }
 
 /// Who may call a route.
@@ -135,6 +137,13 @@ pub const ROUTES: &[Route] = &[
         "postCreditGrant",
     ),
     route(Op::Audit, "GET", "/v1/audit", Access::Server, "getAuditLog"),
+    route(
+        Op::Environment,
+        "GET",
+        "/v1/environment",
+        Access::Server,
+        "getEnvironment",
+    ),
     route(
         Op::ListCustomers,
         "GET",

@@ -796,3 +796,11 @@ where
     }
     Ok(query)
 }
+
+/// `GET /v1/environment`: `{ environment, keyId }`, the environment of the server key that
+/// calls and the key's identity as the audit log names it (never the key). Reads nothing
+/// stored: a console checks a key with it and shows where it is signed in.
+pub fn environment(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
+    let (environment, key_id) = ctx.server_key(req)?;
+    json_ok(200, &json!({ "environment": environment, "keyId": key_id }))
+}

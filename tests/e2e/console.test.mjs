@@ -92,7 +92,7 @@ test("a wrong key gets nowhere: no data shown, nothing written", { timeout: 60_0
   assert.equal((await api.get("/v1/audit?limit=1")).body.entries[0].id, auditBefore);
   // The only API call was the probe, with the key in a header, not the URL.
   const apiCalls = requests.filter((u) => u.includes("/v1/"));
-  assert.deepEqual(apiCalls.map((u) => new URL(u).pathname), ["/v1/audit"]);
+  assert.deepEqual(apiCalls.map((u) => new URL(u).pathname), ["/v1/environment"]);
   assert.ok(requests.every((u) => !u.includes(WRONG_KEY)));
   assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
   await shot(page, t, "signin");

@@ -153,3 +153,15 @@ test("bad queries, customer tokens, wrong keys and another environment get nothi
   assert.equal(mine.actor, keyId(STAGING_KEY));
   assert.notEqual(mine.actor, keyId(DEV_KEY));
 });
+
+test("GET /v1/environment names the key's environment and identity, and only for a server key", async () => {
+  const dev = await api.get("/v1/environment");
+  assert.equal(dev.status, 200);
+  assert.deepEqual(dev.body, { environment: "development", keyId: keyId(DEV_KEY) });
+  assert.deepEqual((await staging.get("/v1/environment")).body, { environment: "staging", keyId: keyId(STAGING_KEY) });
+  assert.equal((await client(w.url, "sk_wrong").get("/v1/environment")).status, 401);
+  const id = uniqueId("env");
+  const { token } = (await api.post(`/v1/customers/${id}/tokens`, {})).body;
+  assert.equal((await client(w.url, token).get("/v1/environment")).status, 403);
+});
+

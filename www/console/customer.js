@@ -3,7 +3,7 @@
 // channel, with the server key), a usage chart per metered feature, and the actions.
 import { el, fill, errorText } from "./dom.js";
 import { getCustomer, getCredits, getUsage } from "./api.js";
-import { currentKey, currentEnvironment, setEnvironment } from "./session.js";
+import { currentKey } from "./session.js";
 import { loadEngine } from "./engine.js";
 import { subscriptionsView, promotionsView, creditsView } from "./customer-state.js";
 import { decisionsView } from "./decisions-view.js";
@@ -27,7 +27,6 @@ export async function renderCustomer(root, customerId) {
       status.textContent = s;
     },
   });
-  if (!currentEnvironment() && live.snapshotInfo) setEnvironment(live.snapshotInfo.environment);
 
   status.textContent = live.connectionStatus;
   const version = el("span", { class: "muted small" });

@@ -17,13 +17,13 @@ let routeToken = 0;
 
 /**
  * Asks the Worker whether `key` is a server key, with a read that changes nothing
- * (the newest audit entry, which also names the key's environment). Answers
+ * (`GET /v1/environment`, which names the key's environment). Answers
  * `{ ok, environment }`; `{ ok: false }` on 401/403.
  */
 async function probe(key) {
   try {
-    const page = await request("GET", "/v1/audit", { key, query: { limit: 1 } });
-    return { ok: true, environment: page?.entries?.[0]?.environment ?? null };
+    const { environment } = await request("GET", "/v1/environment", { key });
+    return { ok: true, environment };
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return { ok: false, refused: true };
     throw e;
@@ -40,7 +40,7 @@ function showSignIn(message) {
 }
 
 function showEnvironment() {
-  $("#environment").textContent = currentEnvironment() ?? "environment shown after the first write";
+  $("#environment").textContent = currentEnvironment() ?? "";
   $("#environment").dataset.environment = currentEnvironment() ?? "";
 }
 
