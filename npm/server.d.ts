@@ -340,6 +340,8 @@ export declare class EntitlementsServer {
   /** `GET /v1/customers/{id}/credits`: each pool at now. */
   getCredits(id: string, options?: RequestOptions): Promise<CreditBalances>;
 
+  /** `GET /v1/environment`: the key's environment and its identity in the audit log (never the key). */
+  getEnvironment(options?: RequestOptions): Promise<{ environment: string; keyId: string }>;
   /** `GET /v1/audit?customerId=&cursor=&limit=`: one page of the environment's audit log. */
   getAuditLog(options?: AuditLogOptions): Promise<AuditPage>;
 }

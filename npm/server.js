@@ -313,6 +313,11 @@ export class EntitlementsServer {
     } while (cursor !== undefined);
   }
 
+  /** `GET /v1/environment`: `{ environment, keyId }` of this client's key (never the key). */
+  getEnvironment({ signal } = {}) {
+    return this.#json("GET", "/v1/environment", { signal });
+  }
+
   /** `GET /v1/audit`: one page of the environment's audit log, newest first. */
   async getAuditLog({ customerId: customer, cursor, limit, signal } = {}) {
     const page = await this.#json("GET", "/v1/audit", { query: { customerId: customer, cursor, limit }, signal });
