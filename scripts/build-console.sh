@@ -11,8 +11,8 @@ mkdir -p "$out"
 # The copied sources import bare specifiers a browser cannot resolve: only the bundle stays.
 find "$out" -maxdepth 1 -name '*.js' -delete
 if [ ! -x node_modules/.bin/esbuild ]; then
-  echo "build-console: node_modules/.bin/esbuild missing (npm ci); /console will not load" >&2
-  exit 0
+  echo "build-console: node_modules/.bin/esbuild missing: run scripts/setup.sh npm" >&2
+  exit 1
 fi
 node_modules/.bin/esbuild www/console/main.js \
   --bundle --format=esm --splitting --minify --sourcemap --target=es2022 \
