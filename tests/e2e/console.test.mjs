@@ -239,3 +239,36 @@ test("console: sign in, edit with live validation, impact preview, publish, cust
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("console: the preview is of the text as it is when clicked; the audit page pages older entries", { timeout: 120_000 }, async () => {
+  const { page, errors } = await openConsole();
+  await signInWith(page, DEV_KEY);
+  await page.waitForSelector("#main[data-page='catalog'][data-violations='0'] #catalog-editor .cm-content", { timeout: 30_000 });
+  // An edit previewed at once, before the editor's linter (250 ms after typing) ran: the
+  // diff and impact must be of this text, the one Publish would send.
+  const { catalog } = (await api.get("/v1/catalog")).body;
+  const edited = structuredClone(catalog);
+  edited.plans.find((p) => p.id === "free").entitlements.find((e) => e.featureId === "api-calls").usageLimit += 1;
+  await setEditorText(page, json(edited));
+  await page.click("#preview-button");
+  await page.waitForSelector("#preview[data-ready='true']", { timeout: 60_000 });
+  assert.equal(await page.locator("#preview .diff").getAttribute("data-added"), "1");
+  assert.equal(await page.locator('[data-impact-customer="demo-free"] [data-impact-feature="api-calls"][data-impact-kind="raised"]').count(), 1);
+
+  // More entries for one customer than a page holds (50): the rest under "Older".
+  const id = `paging-${Date.now()}`;
+  assert.equal((await api.put(`/v1/customers/${id}`, { id, subscriptions: [] })).status, 201);
+  for (let i = 0; i < 51; i++) assert.equal((await api.post(`/v1/customers/${id}/tokens`, {})).status, 200);
+  await page.goto(`${demo.url}console/#audit/${id}`);
+  await page.waitForSelector("#main[data-page='audit'][data-loaded='true']", { timeout: 30_000 });
+  assert.equal(await page.locator("[data-audit-id]").count(), 50);
+  assert.equal(await page.locator("#audit-more").isVisible(), true);
+  await page.click("#audit-more");
+  await page.waitForFunction(() => document.querySelectorAll("[data-audit-id]").length === 52);
+  const ids = await page.locator("[data-audit-id]").evaluateAll((els) => els.map((e) => Number(e.dataset.auditId)));
+  assert.equal(new Set(ids).size, 52);
+  assert.equal(await page.locator("[data-audit-id]").last().getAttribute("data-action"), "customer.put");
+  assert.equal(await page.locator("#audit-more").isVisible(), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -50,7 +50,7 @@ export async function renderAudit(root, { customerId = "" } = {}) {
           ),
         );
       }
-      cursor = page.next ?? null;
+      cursor = page.cursor ?? null;
       more.hidden = !cursor;
       note.textContent = `${body.children.length} entr${body.children.length === 1 ? "y" : "ies"}${cursor ? " (older below)" : ""}`;
       root.dataset.loaded = "true";

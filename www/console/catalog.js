@@ -4,7 +4,7 @@ import { el, fill, fmt, errorText } from "./dom.js";
 import { getCatalog, put, ApiError } from "./api.js";
 import { loadEngine } from "./engine.js";
 import { catalogView } from "./catalog-view.js";
-import { createEditor } from "./editor.js";
+import { createEditor, checkCatalogText } from "./editor.js";
 import { diffView, printCatalog } from "./diff-view.js";
 import { previewImpact } from "./impact.js";
 
@@ -58,7 +58,6 @@ export async function renderCatalog(root) {
   const editorHost = el("div", { id: "catalog-editor", class: "editor" });
   const previewButton = el("button", { class: "btn primary", type: "button", id: "preview-button", text: "Preview changes" });
   const resetButton = el("button", { class: "btn", type: "button", text: "Discard edits" });
-  let lastCheck = { violations: [], catalog: currentCatalog };
 
   const setHeading = () => {
     heading.textContent = currentVersion === null ? "Catalog (none published yet)" : `Catalog version ${currentVersion}`;
@@ -85,7 +84,6 @@ export async function renderCatalog(root) {
   };
 
   const editor = createEditor(editorHost, printCatalog(currentCatalog ?? SKELETON), engine, (check) => {
-    lastCheck = check;
     showViolations(check.violations);
     if (check.catalog) fill(structure, catalogView(check.catalog));
     previewButton.disabled = check.violations.length > 0;
@@ -101,8 +99,14 @@ export async function renderCatalog(root) {
 
   previewButton.addEventListener("click", async () => {
     const text = editor.text();
-    const edited = lastCheck.catalog;
-    if (!edited || lastCheck.violations.length > 0) return;
+    // Checked now: the linter's last check may be of an older text (it waits 250 ms
+    // after typing), and the preview must be of the text that Publish sends.
+    const check = checkCatalogText(text, engine);
+    if (check.violations.length > 0) {
+      editor.relint();
+      return;
+    }
+    const edited = check.catalog;
     previewBox.dataset.text = text;
     const diff = diffView(currentCatalog ?? {}, edited, { currentLabel: `version ${currentVersion ?? "none"}` });
     const progress = el("p", { class: "muted", text: "Checking customers…" });
