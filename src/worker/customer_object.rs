@@ -430,7 +430,10 @@ impl CustomerObject {
             let mut copy = l.evaluator.clone();
             let outcome = Ledger::new(&mut copy, store, now).report(&inputs);
             return match outcome {
-                Ok((answers, _)) => Ok(UsageAnswers { answers }),
+                Ok((answers, _)) => Ok(UsageAnswers {
+                    answers,
+                    replayed: false,
+                }),
                 Err(e) => Err(ledger_error(e, &mut mem)),
             };
         }
@@ -449,7 +452,10 @@ impl CustomerObject {
         let changes = with_hidden_credits(changes, l);
         if changes.is_empty() {
             // Every report was answered from its idempotency key.
-            return Ok(UsageAnswers { answers });
+            return Ok(UsageAnswers {
+                answers,
+                replayed: true,
+            });
         }
         let counter = l.counter + 1;
         if let Err(e) = self.write(store, &changes, counter, now) {
@@ -458,7 +464,10 @@ impl CustomerObject {
         }
         l.counter = counter;
         self.push(who, &cat, l, now);
-        Ok(UsageAnswers { answers })
+        Ok(UsageAnswers {
+            answers,
+            replayed: false,
+        })
     }
 
     /// A check, or with `consume` an atomic check-and-consume through the core's ledger.
@@ -736,7 +745,9 @@ impl CustomerObject {
                 let answer = r
                     .replay(key, &payload, "")
                     .map_err(|e| ApiError::from_core_with_status(409, &e))?;
-                return json_ok(201, &answer);
+                let mut res = json_ok(201, &answer)?;
+                res.headers_mut().set(protocol::H_REPLAYED, "1")?;
+                return Ok(res);
             }
         }
         // The stored state: grants the catalog hides count as held too.

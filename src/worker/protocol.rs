@@ -52,6 +52,10 @@ pub const H_SEED_LEDGER: &str = "x-ee-seed-ledger";
 /// and removed by the Worker before it answers.
 pub const H_AUDIT_CHANGES: &str = "x-ee-audit-changes";
 
+/// Response header of a credit grant answered from its idempotency key: nothing was
+/// stored, so the Worker records no audit entry (a retry is one write).
+pub const H_REPLAYED: &str = "x-ee-replayed";
+
 /// A one-off credit grant to add (`POST /v1/credits/grants` without `customerId`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -113,6 +117,10 @@ pub struct UsageItem {
 pub struct UsageAnswers {
     /// `{currentUsage, usagePeriodStart?, usagePeriodEnd?}` per report.
     pub answers: Vec<Value>,
+    /// Every report was answered from its idempotency key: nothing was stored, so the
+    /// Worker records no audit entry (a retry is one write).
+    #[serde(default)]
+    pub replayed: bool,
 }
 
 /// A check, as the object receives it.

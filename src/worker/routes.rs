@@ -479,7 +479,8 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
                 .await?;
             let status = res.status_code();
             let body: Value = res.json().await?;
-            if status == 200 && !sets.is_empty() {
+            let replayed = body.get("replayed").and_then(Value::as_bool) == Some(true);
+            if status == 200 && !sets.is_empty() && !replayed {
                 // `set` reports are audited (usage deltas are counted usage, not edits).
                 let reports: Vec<Value> = sets.into_iter().map(|i| i.report).collect();
                 let audit = AuditInput {
@@ -640,9 +641,13 @@ pub async fn post_credit_grant(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Re
     if res.status_code() != 201 {
         return Ok(res);
     }
-    // The grant as stored is the entry's change (a replayed key answers 201 with the
-    // first grant, and is recorded again with it).
+    // The grant as stored is the entry's change; a replayed key stored nothing (the
+    // first answer, already recorded) and is not recorded again.
+    let replayed = res.headers().get(protocol::H_REPLAYED)?.is_some();
     let stored: Value = res.json().await?;
+    if replayed {
+        return json_ok(201, &stored);
+    }
     let audit = AuditInput {
         action: Action::CreditGrant,
         actor,

@@ -165,3 +165,17 @@ test("GET /v1/environment names the key's environment and identity, and only for
   assert.equal((await client(w.url, token).get("/v1/environment")).status, 403);
 });
 
+
+test("a replayed idempotency key records nothing again (a retried set or grant is one write)", async () => {
+  assert.equal((await api.put("/v1/catalog", credits)).status, 200);
+  const id = uniqueId("replay");
+  assert.equal((await api.put(`/v1/customers/${id}`, { id, subscriptions: [{ id: "s1", planId: "pro", status: "active", startDate: "2026-01-01T00:00:00Z" }] })).status, 201);
+  const grant = { customerId: id, featureId: "ai-credits", amount: 40, category: "paid", idempotencyKey: "grant-once" };
+  const set = { customerId: id, featureId: "seats", value: 2, updateBehavior: "set", idempotencyKey: "set-once" };
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await api.post("/v1/credits/grants", grant)).status, 201);
+    assert.equal((await api.post("/v1/usage", set)).status, 200);
+  }
+  const { entries } = await page(`?customerId=${encodeURIComponent(id)}`);
+  assert.deepEqual(entries.map((e) => e.action), ["usage.set", "credits.grant", "customer.put"]);
+});
