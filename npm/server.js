@@ -4,8 +4,8 @@
 //
 // Retries (docs/decisions.md, "Server client"): network errors, 429 and 5xx are retried
 // with exponential backoff and full jitter, 429/503 after their `Retry-After`. Every call
-// retried is safe to repeat: reads, PUTs (the same state again), token minting (writes
-// nothing) and the writes that carry an idempotency key, which this client generates per
+// retried is safe to repeat: reads, PUTs (the same state again), token minting (stores
+// only its audit entry) and the writes that carry an idempotency key, which this client generates per
 // usage report, consume and credit grant when the caller gives none. Other 4xx never retry.
 
 /** Calls retried by default after the first attempt. */

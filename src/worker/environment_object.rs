@@ -175,22 +175,30 @@ impl EnvironmentObject {
             return Err(e);
         }
         self.store.mark_written(version)?;
-        // In the same step as the version's marking: a stored version always has its entry.
+        // In the same step as the version's marking. `previousVersion` is the version the
+        // diff was made against: the newest written when this PUT began (under concurrent
+        // PUTs, possibly not the one just below).
         let after: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let mut changes = audit::summarize(previous.as_ref(), &after, &[]);
         changes["catalogVersion"] = json!(version);
         if previous.is_some() {
             changes["previousVersion"] = json!(previous_version);
         }
-        self.append_audit(
-            now_ms(),
-            &AuditInput {
-                action: Action::CatalogPut,
-                actor: actor.to_string(),
-                customer_id: None,
-                changes,
-            },
-        )?;
+        let entry = AuditInput {
+            action: Action::CatalogPut,
+            actor: actor.to_string(),
+            customer_id: None,
+            changes,
+        };
+        // The version is stored: an entry that cannot be written is logged, never a
+        // failed PUT (nor a pointer left unpublished).
+        if let Err(e) = self.append_audit(now_ms(), &entry) {
+            worker::console_error!(
+                "audit entry of catalog version {} not recorded: {}",
+                version,
+                e.message
+            );
+        }
         // The version is stored: from here on a failure to publish the pointer is
         // retried by the alarm rather than reported as a failed `PUT`.
         if let Err(e) = self.publish(&kv, environment).await {

@@ -118,7 +118,14 @@ export async function renderCatalog(root) {
       el("section", { class: "card", id: "impact" }, el("h2", { text: "Impact on customers now" }), progress),
       el("div", { class: "actions" }, publish, outcome),
     );
-    const result = await previewImpact(engine, currentCatalog, edited, { onProgress: (n) => (progress.textContent = `Checking customers… ${n}`) });
+    let result;
+    try {
+      result = await previewImpact(engine, currentCatalog, edited, { onProgress: (n) => (progress.textContent = `Checking customers… ${n}`) });
+    } catch (e) {
+      // The customers could not be read: say so, and publish nothing unseen.
+      if (previewBox.dataset.text === text) progress.replaceWith(el("p", { class: "error", "data-impact-error": "true", text: `Impact not computed: ${errorText(e)}` }));
+      return;
+    }
     if (previewBox.dataset.text !== text) return; // edited meanwhile
     progress.replaceWith(impactView(result));
     previewBox.dataset.ready = "true";

@@ -48,7 +48,12 @@ async function route() {
   const token = ++routeToken;
   const [name, ...rest] = location.hash.replace(/^#/, "").split("/");
   const page = PAGES[name] ? name : "catalog";
-  const arg = rest.length ? decodeURIComponent(rest.join("/")) : undefined;
+  let arg;
+  try {
+    arg = rest.length ? decodeURIComponent(rest.join("/")) : undefined;
+  } catch {
+    arg = rest.join("/"); // a malformed escape in a hand-typed hash: taken as written
+  }
   cleanup?.();
   cleanup = null;
   // A fresh element per page: a late answer of the page left behind lands in a detached one.
