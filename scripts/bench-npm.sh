@@ -23,3 +23,8 @@ entry "edge-entitlements/client (checks, recordUsage, connect)" pkg/edge_entitle
   pkg/client.js pkg/edge_entitlements_client.js pkg/live.js pkg/snippets/client/js/client.js
 entry "edge-entitlements (everything: + validateCatalog, buildSnapshot)" pkg/edge_entitlements_bg.wasm \
   pkg/index.js pkg/edge_entitlements.js pkg/live.js "$full_snippet"
+# The two plain-JS entries: no wasm of their own (react imports the client entry above and
+# React, which the app already bundles).
+printf 'size of edge-entitlements/server: js %d bytes gzip -9 (no wasm)\n' "$(gz pkg/server.js)"
+printf 'size of edge-entitlements/react: js %d bytes gzip -9, plus the client entry and React\n' "$(gz pkg/react.js)"
+
