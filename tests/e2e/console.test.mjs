@@ -8,21 +8,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 import { root, client, DEV_KEY } from "../worker/helpers.mjs";
 import { startDemo } from "./demo-server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const WRONG_KEY = "sk_dev_wrong_key";
 
 let demo;
@@ -32,7 +21,7 @@ let api;
 before(async () => {
   demo = await startDemo();
   api = client(demo.url, DEV_KEY);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+  browser = await launchChromium();
   mkdirSync(join(root, "test-output"), { recursive: true });
 });
 

@@ -7,12 +7,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 import { root, client, customer, uniqueId, CATALOG, DEV_KEY } from "../worker/helpers.mjs";
 import { startDemo } from "./demo-server.mjs";
-
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let demo;
 let browser;
@@ -20,7 +17,7 @@ let browser;
 before(async () => {
   assert.ok(existsSync(join(root, "target/www/react/app.js")), "the React page is built (scripts/build-www.sh)");
   demo = await startDemo({ seed: false });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+  browser = await launchChromium();
 });
 
 after(async () => {
