@@ -259,6 +259,16 @@ function refreshPeriodDates(entry, out) {
   }
 }
 
+/**
+ * The `requestedUsage` of a check's options: 0 when absent, NaN when not a number (an
+ * invalid amount, which the engine answers with the fallback, as it does a negative one).
+ */
+function requestedUsageOf(options) {
+  if (options == null) return 0;
+  const r = options.requestedUsage;
+  return r == null ? 0 : typeof r === "number" ? r : NaN;
+}
+
 /** Evaluates one customer's entitlements locally from its snapshot. */
 export class EntitlementsClient {
   #engine = null;
@@ -392,13 +402,8 @@ export class EntitlementsClient {
   getMeteredEntitlement(params) {
     const featureId = params.featureId;
     const options = params.options;
-    let requested = 0;
-    let fallback;
-    if (options != null) {
-      const r = options.requestedUsage;
-      requested = r == null ? 0 : typeof r === "number" ? r : NaN;
-      fallback = options.fallback;
-    }
+    const requested = requestedUsageOf(options);
+    const fallback = options == null ? undefined : options.fallback;
     // The common answer inline (the same as #check gives): one object literal.
     const entry = this.#info === null ? undefined : this.#features.get(featureId);
     if (entry === undefined) return this.#check(featureId, METERED, requested, fallback);
@@ -448,14 +453,8 @@ export class EntitlementsClient {
    */
   getCreditEntitlement(params) {
     const options = params.options;
-    let requested = 0;
-    let fallback;
-    if (options != null) {
-      const r = options.requestedUsage;
-      requested = r == null ? 0 : typeof r === "number" ? r : NaN;
-      fallback = options.fallback;
-    }
-    return this.#credit(params.featureId, requested, fallback, undefined);
+    const fallback = options == null ? undefined : options.fallback;
+    return this.#credit(params.featureId, requestedUsageOf(options), fallback, undefined);
   }
 
   /**
