@@ -13,6 +13,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::protocol::UsageItem;
+
 /// Days an audit entry is kept (the usage history's retention, so that "why was this
 /// customer blocked" can be answered for the same span as its usage).
 pub const RETENTION_DAYS: i64 = 400;
@@ -124,6 +126,17 @@ pub struct AuditPage {
     /// list uses too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+}
+
+/// The changes of a usage batch's audit entry: `{ reports }`, its `set` reports as sent
+/// (deltas are counted usage, not edits); `None` when it has none.
+pub fn set_reports(items: &[UsageItem]) -> Option<Value> {
+    let reports: Vec<&Value> = items
+        .iter()
+        .map(|i| &i.report)
+        .filter(|r| r.get("updateBehavior").and_then(Value::as_str) == Some("set"))
+        .collect();
+    (!reports.is_empty()).then(|| serde_json::json!({ "reports": reports }))
 }
 
 /// The ids of a list whose items are all objects with a string `id`; `None` otherwise.

@@ -171,9 +171,14 @@ impl CustomerObject {
             (Method::Post, op::USAGE) => {
                 let batch: UsageBatch = req.json().await?;
                 self.refresh_catalog(&who.env).await?;
-                let answers = self.usage(&who, &batch, now)?;
+                let (answers, audited) = self.usage(&who, &batch, now)?;
                 self.schedule_credit_alarm().await;
-                json_ok(200, &serde_json::to_value(answers).unwrap_or(Value::Null))
+                let mut res = json_ok(200, &serde_json::to_value(answers).unwrap_or(Value::Null))?;
+                if let Some(changes) = audited {
+                    res.headers_mut()
+                        .set(protocol::H_AUDIT_CHANGES, &changes.to_string())?;
+                }
+                Ok(res)
             }
             (Method::Post, op::CHECK) => {
                 let item: CheckItem = req.json().await?;
@@ -407,13 +412,15 @@ impl CustomerObject {
 
     /// A batch of usage reports (one is a batch of one), all or nothing, through the
     /// core's ledger; the changes and the bumped change counter are written in one
-    /// transaction. A rejected batch answers its first error and stores nothing.
+    /// transaction. A rejected batch answers its first error and stores nothing. With the
+    /// answers, the audit entry's changes when the batch stored `set` reports
+    /// ([`audit::set_reports`]).
     fn usage(
         &self,
         who: &CustomerRef,
         batch: &UsageBatch,
         now: Timestamp,
-    ) -> ApiResult<UsageAnswers> {
+    ) -> ApiResult<(UsageAnswers, Option<Value>)> {
         let inputs = batch
             .items
             .iter()
@@ -430,10 +437,7 @@ impl CustomerObject {
             let mut copy = l.evaluator.clone();
             let outcome = Ledger::new(&mut copy, store, now).report(&inputs);
             return match outcome {
-                Ok((answers, _)) => Ok(UsageAnswers {
-                    answers,
-                    replayed: false,
-                }),
+                Ok((answers, _)) => Ok((UsageAnswers { answers }, None)),
                 Err(e) => Err(ledger_error(e, &mut mem)),
             };
         }
@@ -451,11 +455,8 @@ impl CustomerObject {
         };
         let changes = with_hidden_credits(changes, l);
         if changes.is_empty() {
-            // Every report was answered from its idempotency key.
-            return Ok(UsageAnswers {
-                answers,
-                replayed: true,
-            });
+            // Every report was answered from its idempotency key: nothing to audit.
+            return Ok((UsageAnswers { answers }, None));
         }
         let counter = l.counter + 1;
         if let Err(e) = self.write(store, &changes, counter, now) {
@@ -464,10 +465,7 @@ impl CustomerObject {
         }
         l.counter = counter;
         self.push(who, &cat, l, now);
-        Ok(UsageAnswers {
-            answers,
-            replayed: false,
-        })
+        Ok((UsageAnswers { answers }, audit::set_reports(&batch.items)))
     }
 
     /// A check, or with `consume` an atomic check-and-consume through the core's ledger.
@@ -745,9 +743,7 @@ impl CustomerObject {
                 let answer = r
                     .replay(key, &payload, "")
                     .map_err(|e| ApiError::from_core_with_status(409, &e))?;
-                let mut res = json_ok(201, &answer)?;
-                res.headers_mut().set(protocol::H_REPLAYED, "1")?;
-                return Ok(res);
+                return json_ok(201, &answer);
             }
         }
         // The stored state: grants the catalog hides count as held too.
@@ -825,7 +821,12 @@ impl CustomerObject {
         l.evaluator = Evaluator::new(prepared);
         l.counter = counter;
         self.push(who, &cat, l, now);
-        json_ok(201, &answer)
+        let mut res = json_ok(201, &answer)?;
+        res.headers_mut().set(
+            protocol::H_AUDIT_CHANGES,
+            &serde_json::json!({ "grant": answer }).to_string(),
+        )?;
+        Ok(res)
     }
 
     /// `GET /v1/customers/{id}/credits`: every pool at `now` (see

@@ -48,13 +48,11 @@ pub mod op {
 /// ledger to store (the shared vectors seed ledgers this way; see [`super::clock`]).
 pub const H_SEED_LEDGER: &str = "x-ee-seed-ledger";
 
-/// Response header of a customer `PUT`: the audit diff summary of the write (JSON), read
-/// and removed by the Worker before it answers.
+/// Response header of a write the audit log records (a customer `PUT`, a credit grant, a
+/// batch with `set` reports): what it changed (JSON), set by the object only when it
+/// stored something (an answer replayed from an idempotency key has none), read by the
+/// Worker and never passed on.
 pub const H_AUDIT_CHANGES: &str = "x-ee-audit-changes";
-
-/// Response header of a credit grant answered from its idempotency key: nothing was
-/// stored, so the Worker records no audit entry (a retry is one write).
-pub const H_REPLAYED: &str = "x-ee-replayed";
 
 /// A one-off credit grant to add (`POST /v1/credits/grants` without `customerId`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,10 +115,6 @@ pub struct UsageItem {
 pub struct UsageAnswers {
     /// `{currentUsage, usagePeriodStart?, usagePeriodEnd?}` per report.
     pub answers: Vec<Value>,
-    /// Every report was answered from its idempotency key: nothing was stored, so the
-    /// Worker records no audit entry (a retry is one write).
-    #[serde(default)]
-    pub replayed: bool,
 }
 
 /// A check, as the object receives it.

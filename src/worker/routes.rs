@@ -205,16 +205,14 @@ pub async fn put_customer(ctx: &Ctx<'_>, req: &mut Request, id: &str) -> ApiResu
         return Ok(res);
     }
     // A new response without the internal header (the object's answer is immutable).
-    let changes = res.headers().get(protocol::H_AUDIT_CHANGES)?;
+    let changes = audit_changes(&res)?;
     let stored: Value = res.json().await?;
     {
         let audit = AuditInput {
             action: Action::CustomerPut,
             actor,
             customer_id: Some(id.to_string()),
-            changes: changes
-                .and_then(|c| serde_json::from_str(&c).ok())
-                .unwrap_or(Value::Null),
+            changes: changes.unwrap_or(Value::Null),
         };
         // The customer is stored: a failed registration is logged and repaired by the
         // customer's next PUT, never reported as a failed PUT of a stored customer.
@@ -352,8 +350,6 @@ struct Group {
     customer: String,
     positions: Vec<usize>,
     items: Vec<UsageItem>,
-    /// Indexes in `items` of the `set` reports (audited once applied).
-    sets: Vec<usize>,
 }
 
 /// `POST /v1/usage`: one report (an object) or a batch (an array), SEMANTICS section 6.
@@ -399,7 +395,6 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
             ));
         };
         let customer = customer_of(&mut map, &path)?;
-        let is_set = map.get("updateBehavior").and_then(Value::as_str) == Some("set");
         let report = Value::Object(map);
         ReportInput::from_json(&report, &path).map_err(|e| ApiError::from_core(&e))?;
         total += 1;
@@ -410,15 +405,11 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
                     customer,
                     positions: Vec::new(),
                     items: Vec::new(),
-                    sets: Vec::new(),
                 });
                 groups.len() - 1
             }
         };
         if let Some(g) = groups.get_mut(g) {
-            if is_set {
-                g.sets.push(g.positions.len());
-            }
             g.positions.push(i);
             g.items.push(UsageItem { path, report });
         }
@@ -464,11 +455,6 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
             customer: g.customer,
         };
         async move {
-            let sets: Vec<UsageItem> = g
-                .sets
-                .iter()
-                .filter_map(|&k| g.items.get(k).cloned())
-                .collect();
             let body = serde_json::to_string(&UsageBatch {
                 items: g.items,
                 dry_run: false,
@@ -478,19 +464,16 @@ pub async fn usage(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Response> {
                 .call(&who, Method::Post, op::USAGE, Some(body), &[])
                 .await?;
             let status = res.status_code();
-            let body: Value = res.json().await?;
-            let replayed = body.get("replayed").and_then(Value::as_bool) == Some(true);
-            if status == 200 && !sets.is_empty() && !replayed {
-                // `set` reports are audited (usage deltas are counted usage, not edits).
-                let reports: Vec<Value> = sets.into_iter().map(|i| i.report).collect();
+            if let Some(changes) = audit_changes(&res)? {
                 let audit = AuditInput {
                     action: Action::UsageSet,
                     actor: actor.to_string(),
                     customer_id: Some(who.customer.clone()),
-                    changes: json!({ "reports": reports }),
+                    changes,
                 };
                 ctx.audit(&who.env, audit).await;
             }
+            let body: Value = res.json().await?;
             Ok::<_, ApiError>((g.positions, status, body))
         }
     });
@@ -641,20 +624,17 @@ pub async fn post_credit_grant(ctx: &Ctx<'_>, req: &mut Request) -> ApiResult<Re
     if res.status_code() != 201 {
         return Ok(res);
     }
-    // The grant as stored is the entry's change; a replayed key stored nothing (the
-    // first answer, already recorded) and is not recorded again.
-    let replayed = res.headers().get(protocol::H_REPLAYED)?.is_some();
+    let changes = audit_changes(&res)?;
     let stored: Value = res.json().await?;
-    if replayed {
-        return json_ok(201, &stored);
+    if let Some(changes) = changes {
+        let audit = AuditInput {
+            action: Action::CreditGrant,
+            actor,
+            customer_id: Some(who.customer.clone()),
+            changes,
+        };
+        ctx.audit(&who.env, audit).await;
     }
-    let audit = AuditInput {
-        action: Action::CreditGrant,
-        actor,
-        customer_id: Some(who.customer.clone()),
-        changes: json!({ "grant": stored }),
-    };
-    ctx.audit(&who.env, audit).await;
     json_ok(201, &stored)
 }
 
@@ -808,4 +788,14 @@ where
 pub fn environment(ctx: &Ctx<'_>, req: &Request) -> ApiResult<Response> {
     let (environment, key_id) = ctx.server_key(req)?;
     json_ok(200, &json!({ "environment": environment, "keyId": key_id }))
+}
+
+/// The changes a customer object's answer says its write made, for the audit log
+/// ([`protocol::H_AUDIT_CHANGES`]): `None` when it stored nothing to record. The Worker
+/// builds its own answer from the body, so the header never reaches the caller.
+fn audit_changes(res: &Response) -> ApiResult<Option<Value>> {
+    Ok(res
+        .headers()
+        .get(protocol::H_AUDIT_CHANGES)?
+        .and_then(|c| serde_json::from_str(&c).ok()))
 }
